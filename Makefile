@@ -1,0 +1,148 @@
+# socklock: build, run, test, bench, install. Everything but src/main.c goes into one static
+# library that the binary, the test runners and the fuzzers link, so tests exercise the
+# objects that ship. Variants build under build/<variant>/ and never mix.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+PKGS      = libmicrohttpd jansson yaml-0.1 libcrypto gnutls
+TEST_PKGS = check libcurl
+DEB_PKGS  = libmicrohttpd-dev libjansson-dev libyaml-dev libssl-dev libgnutls28-dev check \
+            libcurl4-openssl-dev pkg-config python3 python3-jsonpatch valgrind
+
+ifeq ($(SANITIZE),1)
+VARIANT  ?= asan
+else
+VARIANT  ?= release
+endif
+BUILD    ?= build/$(VARIANT)
+
+WARN = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -Wshadow \
+       -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations -Wold-style-definition \
+       -Wformat=2 -Wcast-qual -Wwrite-strings -Wvla -Wundef -Wpointer-arith \
+       -Wimplicit-fallthrough -Wconversion -Wno-sign-conversion
+HARDEN  = -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+          -fstack-clash-protection -fcf-protection -fPIE
+LDHARD  = -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+
+ifeq ($(VARIANT),asan)
+OPT     = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -fPIE
+LDOPT   = -fsanitize=address,undefined -pie
+else ifeq ($(VARIANT),debug)
+OPT     = -O0 -g3 -fPIE
+LDOPT   = -pie
+else
+OPT     = -O2 -g $(HARDEN)
+LDOPT   = $(LDHARD)
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+CFLAGS_ALL = $(WARN) $(OPT) -Iinclude $(PKG_CFLAGS) -MMD -MP $(EXTRA_CFLAGS)
+LIBS       = $(PKG_LIBS) -lpthread
+
+LIB_SRCS  = $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS = $(wildcard tests/check_*.c) tests/testutil.c
+UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/run_units.o
+INT_SRCS  = $(wildcard tests/integration/*.c) tests/testutil.c
+INT_OBJS  = $(INT_SRCS:%.c=$(BUILD)/%.o)
+
+BIN       = $(BUILD)/socklock
+UNITS     = $(BUILD)/tests/run_units
+INTEG     = $(BUILD)/tests/run_integration
+
+.PHONY: all run test deps install clean format format-check units integration conformance bench lint
+
+all: socklock
+
+socklock: $(BIN)
+	cp $(BIN) ./socklock
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(TST_CFLAGS) -I$(BUILD)/tests -Itests -c $< -o $@
+
+$(BUILD)/libsocklock.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/src/main.o $(BUILD)/libsocklock.a
+	$(CC) $(LDOPT) -o $@ $^ $(LIBS)
+
+# The runner's suite list is generated from the suites' own definitions, so adding a
+# tests/check_<module>.c is all it takes to run it.
+$(BUILD)/tests/suites.h: $(wildcard tests/check_*.c)
+	@mkdir -p $(dir $@)
+	grep -ho '^Suite \*suite_[a-z0-9_]*(void)' $^ | sed 's/^Suite \*\(suite_[a-z0-9_]*\)(void)/X(\1)/' > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/tests/run_units.o: tests/run_units.c $(BUILD)/tests/suites.h
+
+$(UNITS): $(UNIT_OBJS) $(BUILD)/libsocklock.a
+	$(CC) $(LDOPT) -o $@ $^ $(TST_LIBS) $(LIBS)
+
+$(INTEG): $(INT_OBJS) $(BUILD)/libsocklock.a
+	$(CC) $(LDOPT) -o $@ $^ $(TST_LIBS) $(LIBS)
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "deps: installing$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "deps: missing packages; run as root:"; \
+	    echo "  apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+# Dev certificates are made once, by socklock itself, into certs/ (ignored by git).
+certs/tls.crt: | $(BIN)
+	$(BIN) certs --out certs --days 30
+
+run: deps
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory certs/tls.crt
+	./socklock serve --listen 127.0.0.1:8443 --cert certs/tls.crt --key certs/tls.key
+
+units: $(UNITS)
+	$(UNITS)
+
+integration: $(INTEG) $(BIN)
+	SOCKLOCK_BIN=$(BIN) $(INTEG)
+
+test: deps
+	$(MAKE) --no-print-directory $(BIN) $(UNITS) $(INTEG)
+	@if [ "$(VARIANT)" = release ]; then cp $(BIN) ./socklock; fi
+	SOCKLOCK_BIN=$(BIN) $(UNITS)
+	SOCKLOCK_BIN=$(BIN) $(INTEG)
+	SOCKLOCK_BIN=$(BIN) sh tests/run_cli.sh
+
+bench: $(BIN)
+	SOCKLOCK_BIN=$(BIN) sh tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 socklock $(DESTDIR)$(PREFIX)/bin/socklock
+
+format:
+	clang-format -i src/*.c include/socklock/*.h tests/*.c tests/integration/*.c
+
+format-check:
+	clang-format --dry-run -Werror src/*.c include/socklock/*.h tests/*.c tests/integration/*.c
+
+clean:
+	rm -rf build socklock
+
+-include $(shell find build -name '*.d' 2>/dev/null)
