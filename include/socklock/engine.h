@@ -1,0 +1,53 @@
+/* engine: judge one object under one profile. It applies Pod Security Admission's scoping
+ * (operations, subresources, significant pod updates, exemptions), finds the pod spec,
+ * runs the checks and turns the findings into a verdict for the profile's mode. Pure. */
+#ifndef SOCKLOCK_ENGINE_H
+#define SOCKLOCK_ENGINE_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "socklock/common.h"
+#include "socklock/policy.h"
+#include "socklock/pss.h"
+
+/* What is judged. All pointers borrowed; strings never NULL ("" when absent). */
+struct sl_request {
+    const char *operation;   /* CREATE, UPDATE, DELETE, CONNECT */
+    const char *group;       /* "" for core */
+    const char *kind;        /* e.g. "Deployment" */
+    const char *subresource; /* "" when none */
+    const char *namespace_;
+    const char *name;
+    const char *username;
+    const json_t *object;     /* may be NULL */
+    const json_t *old_object; /* may be NULL */
+};
+
+struct sl_verdict {
+    bool allowed;
+    bool evaluated;   /* the checks ran (false: out of scope, exempt, not significant) */
+    int code;         /* 0 when allowed; 403 denied by a check; 400 not understood */
+    char *reason;     /* status reason for a denial: "Forbidden" or "BadRequest"; else NULL */
+    char *message;    /* denial message, or NULL */
+    struct sl_findings findings; /* every violation found, whatever the mode */
+    char **warnings;  /* AdmissionReview warnings (warn mode), each owned */
+    size_t nwarnings;
+    char *audit;      /* audit annotation value (audit mode), or NULL */
+};
+
+void sl_verdict_init(struct sl_verdict *v);
+void sl_verdict_cleanup(struct sl_verdict *v);
+
+/* Judges req under prof into out (which the caller has initialised). Never fails: a pod that
+ * cannot be understood is a denial with code 400 that says why (fail closed). */
+void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
+                    struct sl_verdict *out);
+
+/* Builds the denial message "KIND \"NAME\" violates profile \"PROFILE\": reason (detail), ..."
+ * from findings, at most `max` bytes (cut with "... (N more)"). Caller frees. */
+char *sl_engine_message(const char *kind, const char *name, const char *profile,
+                        const struct sl_findings *f, size_t max);
+
+#endif

@@ -1,0 +1,80 @@
+/* pss: the Pod Security Standards checks (baseline and restricted, every version) plus
+ * socklock's own extra checks, kept as one table. The module is pure: it reads a pod's
+ * metadata and spec (jansson values) and returns the violations found. */
+#ifndef SOCKLOCK_PSS_H
+#define SOCKLOCK_PSS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "socklock/common.h"
+
+enum sl_level { SL_LEVEL_PRIVILEGED = 0, SL_LEVEL_BASELINE = 1, SL_LEVEL_RESTRICTED = 2 };
+
+/* A policy version is the minor number of Kubernetes v1.X. "latest" is SL_VERSION_LATEST,
+ * which evaluates as the newest version the table knows (as PSA's EvaluatePod does). */
+#define SL_VERSION_LATEST 0x7fff
+
+/* One violation. Strings are owned by the violation. The shape follows PSA's
+ * CheckResult: reason is ForbiddenReason ("host namespaces"), detail is ForbiddenDetail
+ * ("hostNetwork=true"), and the denial message shows "reason (detail)". */
+struct sl_violation {
+    char *check;  /* check id, e.g. "runAsNonRoot" or "readOnlyRootFilesystem" */
+    char *reason; /* e.g. "runAsNonRoot != true" */
+    char *detail; /* e.g. "pod or container \"app\" must set securityContext.runAsNonRoot=true"; may be "" */
+};
+
+struct sl_findings {
+    struct sl_violation *items;
+    size_t len;
+    size_t cap;
+};
+
+struct sl_pss_opts {
+    enum sl_level level;
+    int version;            /* minor version, or SL_VERSION_LATEST */
+    bool read_only_root_fs; /* socklock's extra check "readOnlyRootFilesystem" */
+    bool relax_user_ns;     /* waive runAsNonRoot/runAsUser for hostUsers:false pods (V10) */
+    const char *only_check; /* when non-NULL, evaluate only the check with this id */
+};
+
+void sl_findings_init(struct sl_findings *f);
+/* Frees every violation. Accepts NULL. */
+void sl_findings_cleanup(struct sl_findings *f);
+/* Appends a violation, copying the three strings. */
+void sl_findings_add(struct sl_findings *f, const char *check, const char *reason,
+                     const char *detail);
+
+/* Parses "privileged", "baseline", "restricted". SL_E_INVALID otherwise. */
+enum sl_status sl_pss_parse_level(const char *s, enum sl_level *out);
+const char *sl_pss_level_name(enum sl_level level);
+/* Parses "latest" or "vX.Y" (X must be 1). SL_E_INVALID otherwise. */
+enum sl_status sl_pss_parse_version(const char *s, int *out);
+/* Writes "latest" or "v1.Y" into out. */
+void sl_pss_version_name(int version, char *out, size_t size);
+/* The newest minor version any check changes at (what "latest" means). */
+int sl_pss_newest_version(void);
+
+/* Evaluates a pod under opts. `meta` is the pod's (or template's) metadata, may be NULL;
+ * `spec` is the pod spec object. Violations are appended to `out` in table order.
+ * Returns SL_E_INVALID with err naming the field path (e.g. "spec.containers[1] is not an
+ * object") when the structure cannot be understood; `out` may then hold partial results.
+ * Borrows meta and spec. */
+enum sl_status sl_pss_eval(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
+                           struct sl_findings *out, struct sl_error *err);
+
+/* The check table, for documentation and --only lookups. */
+struct sl_pss_check_info {
+    const char *id;
+    enum sl_level level;   /* SL_LEVEL_PRIVILEGED marks socklock extras (not PSS) */
+    const char *versions;  /* human summary, e.g. "v1.0+; v1.25 Windows waiver" */
+    bool extra;            /* socklock's own check, not part of PSS */
+};
+/* Returns the table and its length. */
+const struct sl_pss_check_info *sl_pss_checks(size_t *n);
+/* True when `id` names a check in the table. */
+bool sl_pss_check_exists(const char *id);
+
+#endif

@@ -1,0 +1,301 @@
+/* Review: AdmissionReview decoding (strict, bounded) and response encoding. Each case
+ * asserts what the API server would see: HTTP status, body, uid and apiVersion echo. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "socklock/alloc.h"
+#include "socklock/buf.h"
+#include "socklock/policy.h"
+#include "socklock/review.h"
+#include "testutil.h"
+
+#define GOOD_POD                                                                              \
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\"},\"spec\":{"      \
+    "\"securityContext\":{\"runAsNonRoot\":true,\"seccompProfile\":{\"type\":"                \
+    "\"RuntimeDefault\"}},\"containers\":[{\"name\":\"app\",\"image\":\"nginx\","             \
+    "\"securityContext\":{\"allowPrivilegeEscalation\":false,\"readOnlyRootFilesystem\":true," \
+    "\"capabilities\":{\"drop\":[\"ALL\"]}}}]}}"
+#define BAD_POD                                                                               \
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\"},\"spec\":{"      \
+    "\"containers\":[{\"name\":\"app\",\"image\":\"nginx\"}]}}"
+
+static char *review(const char *api, const char *uid_json, const char *op, const char *object)
+{
+    return sl_xasprintf("{\"apiVersion\":\"%s\",\"kind\":\"AdmissionReview\",\"request\":{"
+                        "\"uid\":%s,\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":"
+                        "\"Pod\"},\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":"
+                        "\"pods\"},\"namespace\":\"shop\",\"name\":\"web\",\"operation\":\"%s\","
+                        "\"userInfo\":{\"username\":\"alice\"},\"object\":%s}}",
+                        api, uid_json, op, object);
+}
+
+/* Answers `body` with the default policy; returns the parsed answer body. */
+static json_t *answer(const char *body, int *status)
+{
+    struct sl_policy *pol = sl_policy_new_default();
+    struct sl_answer ans;
+    sl_review_answer(sl_policy_find(pol, "default"), SL_EP_VALIDATE, body, strlen(body), &ans);
+    *status = ans.http_status;
+    json_t *out = tu_json(ans.body);
+    sl_answer_cleanup(&ans);
+    sl_policy_free(pol);
+    return out;
+}
+
+static void expect_400(const char *body, const char *needle)
+{
+    int status;
+    json_t *out = answer(body, &status);
+    ck_assert_int_eq(status, 400);
+    const char *err = json_string_value(json_object_get(out, "error"));
+    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(strstr(err, needle) != NULL, "error \"%s\" lacks \"%s\"", err, needle);
+    json_decref(out);
+}
+
+START_TEST(test_review_allows_compliant_pod_without_status)
+{
+    char *body = review("admission.k8s.io/v1", "\"u-1\"", "CREATE", GOOD_POD);
+    int status;
+    json_t *out = answer(body, &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(out, "apiVersion")),
+                     "admission.k8s.io/v1");
+    ck_assert_str_eq(json_string_value(json_object_get(out, "kind")), "AdmissionReview");
+    json_t *resp = json_object_get(out, "response");
+    ck_assert_str_eq(json_string_value(json_object_get(resp, "uid")), "u-1");
+    ck_assert(json_is_true(json_object_get(resp, "allowed")));
+    ck_assert_ptr_null(json_object_get(resp, "status"));
+    ck_assert_ptr_null(json_object_get(resp, "patch"));
+    ck_assert_ptr_null(json_object_get(resp, "patchType"));
+    json_decref(out);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_review_denies_with_403_forbidden)
+{
+    char *body = review("admission.k8s.io/v1", "\"u-2\"", "CREATE", BAD_POD);
+    int status;
+    json_t *out = answer(body, &status);
+    ck_assert_int_eq(status, 200);
+    json_t *resp = json_object_get(out, "response");
+    ck_assert(json_is_false(json_object_get(resp, "allowed")));
+    json_t *st = json_object_get(resp, "status");
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "code")), 403);
+    ck_assert_str_eq(json_string_value(json_object_get(st, "reason")), "Forbidden");
+    const char *msg = json_string_value(json_object_get(st, "message"));
+    ck_assert_ptr_nonnull(strstr(msg, "pod \"web\" violates profile \"default\""));
+    ck_assert_ptr_nonnull(strstr(msg, "container \"app\""));
+    json_decref(out);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_review_echoes_uid_byte_for_byte)
+{
+    static const char *const uids[][2] = {
+        {"\"a\"", "a"},
+        {"\"705ab4f5-6393-11e8-b7cc-42010a800002\"", "705ab4f5-6393-11e8-b7cc-42010a800002"},
+        {"\"q\\\"uote\\u00e9\"", "q\"uote\xc3\xa9"},
+    };
+    for (size_t i = 0; i < SL_ARRAY_LEN(uids); i++) {
+        char *body = review("admission.k8s.io/v1", uids[i][0], "CREATE", GOOD_POD);
+        int status;
+        json_t *out = answer(body, &status);
+        ck_assert_int_eq(status, 200);
+        ck_assert_str_eq(
+            json_string_value(json_object_get(json_object_get(out, "response"), "uid")),
+            uids[i][1]);
+        json_decref(out);
+        free(body);
+    }
+}
+END_TEST
+
+START_TEST(test_review_answers_v1beta1_in_kind)
+{
+    char *body = review("admission.k8s.io/v1beta1", "\"u\"", "CREATE", BAD_POD);
+    int status;
+    json_t *out = answer(body, &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(out, "apiVersion")),
+                     "admission.k8s.io/v1beta1");
+    json_decref(out);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_review_rejects_bad_envelopes)
+{
+    expect_400("", "empty body");
+    expect_400("{", "invalid JSON");
+    expect_400("{\"a\":1} x", "invalid JSON");
+    expect_400("[]", "not an AdmissionReview");
+    expect_400("\"x\"", "not an AdmissionReview");
+    expect_400("1", "not an AdmissionReview");
+    expect_400("{\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\"}}", "apiVersion");
+    expect_400("{\"apiVersion\":\"admission.k8s.io/v2\",\"kind\":\"AdmissionReview\","
+               "\"request\":{\"uid\":\"u\"}}",
+               "apiVersion");
+    expect_400("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Pod\"}", "kind");
+    expect_400("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}",
+               "request");
+    expect_400("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+               "\"request\":[]}",
+               "request");
+    expect_400("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+               "\"request\":{\"operation\":\"CREATE\"}}",
+               "uid");
+    expect_400("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+               "\"request\":{\"uid\":\"\",\"operation\":\"CREATE\"}}",
+               "uid");
+    expect_400("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+               "\"request\":{\"uid\":5,\"operation\":\"CREATE\"}}",
+               "uid");
+    char *long_uid = sl_xasprintf("\"%0129d\"", 0);
+    char *body = review("admission.k8s.io/v1", long_uid, "CREATE", GOOD_POD);
+    expect_400(body, "uid");
+    free(body);
+    free(long_uid);
+}
+END_TEST
+
+START_TEST(test_review_rejects_parser_differentials)
+{
+    /* Duplicate keys anywhere (V16), NUL, lone surrogates, huge numbers. */
+    char *dup = review("admission.k8s.io/v1", "\"u\"", "CREATE",
+                       "{\"kind\":\"Pod\",\"spec\":{\"hostNetwork\":true,\"hostNetwork\":false}}");
+    expect_400(dup, "duplicate");
+    free(dup);
+    char *nul = review("admission.k8s.io/v1", "\"u\\u0000\"", "CREATE", GOOD_POD);
+    expect_400(nul, "invalid JSON");
+    free(nul);
+    char *sur = review("admission.k8s.io/v1", "\"\\ud800\"", "CREATE", GOOD_POD);
+    expect_400(sur, "invalid JSON");
+    free(sur);
+    char *big = review("admission.k8s.io/v1", "\"u\"", "CREATE",
+                       "{\"kind\":\"Pod\",\"spec\":{\"x\":1e400}}");
+    expect_400(big, "invalid JSON");
+    free(big);
+    char *bigint = review("admission.k8s.io/v1", "\"u\"", "CREATE",
+                          "{\"kind\":\"Pod\",\"spec\":{\"x\":12345678901234567890}}");
+    expect_400(bigint, "invalid JSON");
+    free(bigint);
+}
+END_TEST
+
+START_TEST(test_review_rejects_deep_nesting_before_parsing)
+{
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    for (int i = 0; i < 2048; i++)
+        sl_buf_puts(&b, "[");
+    for (int i = 0; i < 2048; i++)
+        sl_buf_puts(&b, "]");
+    expect_400(b.data, "nested too deeply");
+    sl_buf_cleanup(&b);
+    /* Brackets inside strings do not count. */
+    char *s = review("admission.k8s.io/v1", "\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                                            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                                            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"",
+                     "CREATE", GOOD_POD);
+    int status;
+    json_t *out = answer(s, &status);
+    ck_assert_int_eq(status, 200);
+    json_decref(out);
+    free(s);
+}
+END_TEST
+
+START_TEST(test_review_allows_configmap_and_delete)
+{
+    char *cm = sl_xasprintf("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":"
+                            "\"AdmissionReview\",\"request\":{\"uid\":\"u\",\"kind\":{\"group\":"
+                            "\"\",\"version\":\"v1\",\"kind\":\"ConfigMap\"},\"operation\":"
+                            "\"CREATE\",\"object\":{\"kind\":\"ConfigMap\"}}}");
+    int status;
+    json_t *out = answer(cm, &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert(json_is_true(json_object_get(json_object_get(out, "response"), "allowed")));
+    json_decref(out);
+    free(cm);
+    char *del = review("admission.k8s.io/v1", "\"u\"", "DELETE", "null");
+    out = answer(del, &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert(json_is_true(json_object_get(json_object_get(out, "response"), "allowed")));
+    json_decref(out);
+    free(del);
+}
+END_TEST
+
+START_TEST(test_review_denies_pod_without_object_with_400_code)
+{
+    char *body = review("admission.k8s.io/v1", "\"u\"", "CREATE", "null");
+    int status;
+    json_t *out = answer(body, &status);
+    ck_assert_int_eq(status, 200);
+    json_t *resp = json_object_get(out, "response");
+    ck_assert(json_is_false(json_object_get(resp, "allowed")));
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(resp, "status"), "code")),
+                     400);
+    json_decref(out);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_review_dry_run_gets_the_same_answer)
+{
+    char *a = review("admission.k8s.io/v1", "\"u\"", "CREATE", BAD_POD);
+    char *b = sl_xstrdup(a);
+    char *p = strstr(b, "\"operation\"");
+    ck_assert_ptr_nonnull(p);
+    /* Insert dryRun:true before operation. */
+    char *c = sl_xasprintf("%.*s\"dryRun\":true,%s", (int)(p - b), b, p);
+    int s1, s2;
+    json_t *o1 = answer(a, &s1), *o2 = answer(c, &s2);
+    ck_assert_int_eq(s1, s2);
+    ck_assert(json_equal(o1, o2));
+    json_decref(o1);
+    json_decref(o2);
+    free(a);
+    free(b);
+    free(c);
+}
+END_TEST
+
+START_TEST(test_review_takes_kind_from_object_when_request_kind_absent)
+{
+    char *body = sl_xasprintf("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":"
+                              "\"AdmissionReview\",\"request\":{\"uid\":\"u\",\"operation\":"
+                              "\"CREATE\",\"object\":%s}}",
+                              BAD_POD);
+    int status;
+    json_t *out = answer(body, &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert(json_is_false(json_object_get(json_object_get(out, "response"), "allowed")));
+    json_decref(out);
+    free(body);
+}
+END_TEST
+
+Suite *suite_review(void)
+{
+    Suite *s = suite_create("review");
+    TCase *tc = tcase_create("review");
+    tcase_add_test(tc, test_review_allows_compliant_pod_without_status);
+    tcase_add_test(tc, test_review_denies_with_403_forbidden);
+    tcase_add_test(tc, test_review_echoes_uid_byte_for_byte);
+    tcase_add_test(tc, test_review_answers_v1beta1_in_kind);
+    tcase_add_test(tc, test_review_rejects_bad_envelopes);
+    tcase_add_test(tc, test_review_rejects_parser_differentials);
+    tcase_add_test(tc, test_review_rejects_deep_nesting_before_parsing);
+    tcase_add_test(tc, test_review_allows_configmap_and_delete);
+    tcase_add_test(tc, test_review_denies_pod_without_object_with_400_code);
+    tcase_add_test(tc, test_review_dry_run_gets_the_same_answer);
+    tcase_add_test(tc, test_review_takes_kind_from_object_when_request_kind_absent);
+    suite_add_tcase(s, tc);
+    return s;
+}
