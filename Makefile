@@ -8,7 +8,7 @@ CC       ?= cc
 PKGS      = libmicrohttpd jansson yaml-0.1 libcrypto gnutls
 TEST_PKGS = check libcurl
 DEB_PKGS  = libmicrohttpd-dev libjansson-dev libyaml-dev libssl-dev libgnutls28-dev check \
-            libcurl4-openssl-dev pkg-config python3 python3-jsonpatch valgrind
+            libcurl4-openssl-dev pkg-config python3 python3-yaml python3-jsonpatch valgrind
 
 ifeq ($(SANITIZE),1)
 VARIANT  ?= asan
@@ -81,7 +81,7 @@ $(BIN): $(BUILD)/src/main.o $(BUILD)/libsocklock.a
 # tests/check_<module>.c is all it takes to run it.
 $(BUILD)/tests/suites.h: $(wildcard tests/check_*.c)
 	@mkdir -p $(dir $@)
-	grep -ho '^Suite \*suite_[a-z0-9_]*(void)' $^ | sed 's/^Suite \*\(suite_[a-z0-9_]*\)(void)/X(\1)/' > $@.tmp
+	grep -h '^Suite \*suite_[a-z0-9_]*(void)$$' $^ | sed 's/^Suite \*\(suite_[a-z0-9_]*\)(void)/X(\1)/' > $@.tmp
 	mv $@.tmp $@
 
 $(BUILD)/tests/run_units.o: tests/run_units.c $(BUILD)/tests/suites.h
@@ -129,8 +129,16 @@ test: deps
 	SOCKLOCK_BIN=$(BIN) $(INTEG)
 	SOCKLOCK_BIN=$(BIN) sh tests/run_cli.sh
 
-bench: $(BIN)
-	SOCKLOCK_BIN=$(BIN) sh tests/bench/run.sh
+$(BUILD)/tests/review_bench: $(BUILD)/tests/bench/review_bench.o $(BUILD)/libsocklock.a
+	$(CC) $(LDOPT) -o $@ $^ $(LIBS)
+
+# Figures for notes, never assertions: the in-process cost of one review of each payload.
+# ../shared/bench/run.sh compares the running server with nginx and a Go webhook.
+BENCH_PAYLOADS ?= $(wildcard ../shared/bench/payloads/*.json) tests/fixtures/reviews/deployment-sockshop.json
+bench: $(BUILD)/tests/review_bench $(BIN)
+	@for p in $(BENCH_PAYLOADS); do $(BUILD)/tests/review_bench $$p 20000; done
+	@ls -l $(BIN) | awk '{print "binary: " $$5 " bytes (with debug info)"}'
+	@strip -o $(BUILD)/socklock.stripped $(BIN) && ls -l $(BUILD)/socklock.stripped | awk '{print "binary: " $$5 " bytes stripped"}' 
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

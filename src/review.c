@@ -146,7 +146,7 @@ void sl_review_answer(const struct sl_profile *prof, enum sl_endpoint ep, const 
         goto out;
     }
     json_error_t jerr;
-    doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    doc = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (doc == NULL) {
         answer_error(ans, "invalid JSON: %s at line %d column %d", jerr.text, jerr.line,
                      jerr.column);

@@ -142,6 +142,8 @@ START_TEST(test_policy_invalid_files_name_file_line_column)
 }
 END_TEST
 
+Suite *suite_policy(void); /* for the runner; see run_units.c */
+
 Suite *suite_policy(void)
 {
     Suite *s = suite_create("policy");

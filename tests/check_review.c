@@ -198,10 +198,15 @@ START_TEST(test_review_rejects_deep_nesting_before_parsing)
     expect_400(b.data, "nested too deeply");
     sl_buf_cleanup(&b);
     /* Brackets inside strings do not count. */
-    char *s = review("admission.k8s.io/v1", "\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-                                            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-                                            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"",
-                     "CREATE", GOOD_POD);
+    struct sl_buf pod;
+    sl_buf_init(&pod, 0);
+    sl_buf_puts(&pod, "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\",\"annotations\":"
+                      "{\"a\":\"");
+    for (int i = 0; i < 300; i++)
+        sl_buf_puts(&pod, "[{");
+    sl_buf_puts(&pod, "\"}},\"spec\":{\"containers\":[]}}");
+    char *s = review("admission.k8s.io/v1", "\"u\"", "CREATE", pod.data);
+    sl_buf_cleanup(&pod);
     int status;
     json_t *out = answer(s, &status);
     ck_assert_int_eq(status, 200);
@@ -280,6 +285,8 @@ START_TEST(test_review_takes_kind_from_object_when_request_kind_absent)
     free(body);
 }
 END_TEST
+
+Suite *suite_review(void); /* for the runner; see run_units.c */
 
 Suite *suite_review(void)
 {
