@@ -23,7 +23,8 @@ enum sl_level { SL_LEVEL_PRIVILEGED = 0, SL_LEVEL_BASELINE = 1, SL_LEVEL_RESTRIC
 struct sl_violation {
     char *check;  /* check id, e.g. "runAsNonRoot" or "readOnlyRootFilesystem" */
     char *reason; /* e.g. "runAsNonRoot != true" */
-    char *detail; /* e.g. "pod or container \"app\" must set securityContext.runAsNonRoot=true"; may be "" */
+    char *detail; /* e.g. "pod or container \"app\" must set securityContext.runAsNonRoot=true"; may
+                     be "" */
 };
 
 struct sl_findings {
@@ -36,7 +37,9 @@ struct sl_pss_opts {
     enum sl_level level;
     int version;            /* minor version, or SL_VERSION_LATEST */
     bool read_only_root_fs; /* socklock's extra check "readOnlyRootFilesystem" */
-    bool relax_user_ns;     /* waive runAsNonRoot/runAsUser for hostUsers:false pods (V10) */
+    bool relax_user_ns;     /* waive runAsNonRoot/runAsUser for hostUsers:false pods (V10)
+                             * before v1.35 too (PSA's former RelaxPolicyForUserNamespacePods
+                             * option); from v1.35 PSA waives them unconditionally */
     const char *only_check; /* when non-NULL, evaluate only the check with this id */
 };
 
@@ -50,7 +53,8 @@ void sl_findings_add(struct sl_findings *f, const char *check, const char *reaso
 /* Parses "privileged", "baseline", "restricted". SL_E_INVALID otherwise. */
 enum sl_status sl_pss_parse_level(const char *s, enum sl_level *out);
 const char *sl_pss_level_name(enum sl_level level);
-/* Parses "latest" or "vX.Y" (X must be 1). SL_E_INVALID otherwise. */
+/* Parses "latest" or "v1.Y" (Y decimal, no sign or leading zero). SL_E_INVALID otherwise.
+ * Versions above the newest are kept (they evaluate as the newest). */
 enum sl_status sl_pss_parse_version(const char *s, int *out);
 /* Writes "latest" or "v1.Y" into out. */
 void sl_pss_version_name(int version, char *out, size_t size);
@@ -58,19 +62,26 @@ void sl_pss_version_name(int version, char *out, size_t size);
 int sl_pss_newest_version(void);
 
 /* Evaluates a pod under opts. `meta` is the pod's (or template's) metadata, may be NULL;
- * `spec` is the pod spec object. Violations are appended to `out` in table order.
- * Returns SL_E_INVALID with err naming the field path (e.g. "spec.containers[1] is not an
- * object") when the structure cannot be understood; `out` may then hold partial results.
- * Borrows meta and spec. */
+ * `spec` is the pod spec object. Violations are appended to `out` in table order (PSA's
+ * order: baseline ids sorted, then restricted ids sorted, then socklock's extras).
+ * At the restricted level a baseline check overridden by a restricted one does not run.
+ * `only_check` runs just that check when it is enabled at (level, version), overridden or
+ * not; extras (readOnlyRootFilesystem) run when their option is set, at any level. At the
+ * privileged level no PSS check runs.
+ * Every field any check reads is type-checked first, whatever the level: returns
+ * SL_E_INVALID with err naming the field path (e.g. "spec.containers[1] is not an
+ * object") when the structure cannot be understood, SL_E_LIMIT when the pod has more than
+ * 100000 containers or volumes, SL_E_USAGE for an unknown only_check or a negative
+ * version; `out` may then hold partial results. Borrows meta and spec. */
 enum sl_status sl_pss_eval(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
                            struct sl_findings *out, struct sl_error *err);
 
 /* The check table, for documentation and --only lookups. */
 struct sl_pss_check_info {
     const char *id;
-    enum sl_level level;   /* SL_LEVEL_PRIVILEGED marks socklock extras (not PSS) */
-    const char *versions;  /* human summary, e.g. "v1.0+; v1.25 Windows waiver" */
-    bool extra;            /* socklock's own check, not part of PSS */
+    enum sl_level level;  /* SL_LEVEL_PRIVILEGED marks socklock extras (not PSS) */
+    const char *versions; /* human summary, e.g. "v1.0+; v1.25 Windows waiver" */
+    bool extra;           /* socklock's own check, not part of PSS */
 };
 /* Returns the table and its length. */
 const struct sl_pss_check_info *sl_pss_checks(size_t *n);

@@ -1,0 +1,152 @@
+/* workload: where each kind that creates pods keeps its pod spec.
+ *
+ * One table maps (group, kind) to the JSON pointers of the pod spec and of the metadata
+ * that goes with it (the pod's own, or the template's). Kinds are recognised in every API
+ * group that served them (Deployment under "extensions" as well as "apps"), since the API
+ * version inside the group does not move the pod spec. Every step of the path must be an
+ * object: a Deployment whose spec.template is a string cannot be judged, so it is an
+ * error, not an object without pods. */
+#include "socklock/workload.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *group;
+    const char *kind;
+    const char *spec;    /* JSON pointer of the pod spec */
+    const char *meta;    /* JSON pointer of its metadata */
+    const char *path[6]; /* the same as object keys, NULL-terminated */
+} kinds[] = {
+    {"", "Pod", "/spec", "/metadata", {"spec", NULL}},
+    {"", "PodTemplate", "/template/spec", "/template/metadata", {"template", "spec", NULL}},
+    {"",
+     "ReplicationController",
+     "/spec/template/spec",
+     "/spec/template/metadata",
+     {"spec", "template", "spec", NULL}},
+    {"apps",
+     "Deployment",
+     "/spec/template/spec",
+     "/spec/template/metadata",
+     {"spec", "template", "spec", NULL}},
+    {"extensions",
+     "Deployment",
+     "/spec/template/spec",
+     "/spec/template/metadata",
+     {"spec", "template", "spec", NULL}},
+    {"apps",
+     "ReplicaSet",
+     "/spec/template/spec",
+     "/spec/template/metadata",
+     {"spec", "template", "spec", NULL}},
+    {"extensions",
+     "ReplicaSet",
+     "/spec/template/spec",
+     "/spec/template/metadata",
+     {"spec", "template", "spec", NULL}},
+    {"apps",
+     "DaemonSet",
+     "/spec/template/spec",
+     "/spec/template/metadata",
+     {"spec", "template", "spec", NULL}},
+    {"extensions",
+     "DaemonSet",
+     "/spec/template/spec",
+     "/spec/template/metadata",
+     {"spec", "template", "spec", NULL}},
+    {"apps",
+     "StatefulSet",
+     "/spec/template/spec",
+     "/spec/template/metadata",
+     {"spec", "template", "spec", NULL}},
+    {"batch",
+     "Job",
+     "/spec/template/spec",
+     "/spec/template/metadata",
+     {"spec", "template", "spec", NULL}},
+    {"batch",
+     "CronJob",
+     "/spec/jobTemplate/spec/template/spec",
+     "/spec/jobTemplate/spec/template/metadata",
+     {"spec", "jobTemplate", "spec", "template", "spec", NULL}},
+};
+
+static int find_kind(const char *group, const char *kind)
+{
+    if (!group || !kind)
+        return -1;
+    for (size_t i = 0; i < SL_ARRAY_LEN(kinds); i++)
+        if (strcmp(kinds[i].group, group) == 0 && strcmp(kinds[i].kind, kind) == 0)
+            return (int)i;
+    return -1;
+}
+
+bool sl_workload_supported(const char *group, const char *kind)
+{
+    return find_kind(group, kind) >= 0;
+}
+
+enum sl_status sl_workload_find(const json_t *obj, const char *group, const char *kind,
+                                struct sl_podref *out, struct sl_error *err)
+{
+    int k = find_kind(group, kind);
+    if (k < 0)
+        return SL_E_NOTFOUND;
+    if (!json_is_object(obj)) {
+        sl_error_set(err, "%s is not an object", kind);
+        return SL_E_INVALID;
+    }
+
+    /* Walk to the spec; `parent` ends as the object that holds it and its metadata. */
+    char path[128] = "";
+    size_t used = 0;
+    const json_t *parent = obj, *cur = obj;
+    for (size_t i = 0; kinds[k].path[i]; i++) {
+        const char *key = kinds[k].path[i];
+        int n = snprintf(path + used, sizeof(path) - used, "%s%s", i ? "." : "", key);
+        if (n > 0)
+            used += (size_t)n;
+        parent = cur;
+        cur = json_object_get(cur, key);
+        if (!cur || json_is_null(cur)) {
+            sl_error_set(err, "%s %s is missing", kind, path);
+            return SL_E_INVALID;
+        }
+        if (!json_is_object(cur)) {
+            sl_error_set(err, "%s %s is not an object", kind, path);
+            return SL_E_INVALID;
+        }
+    }
+
+    const json_t *meta = json_object_get(parent, "metadata");
+    if (json_is_null(meta))
+        meta = NULL;
+    if (meta && !json_is_object(meta)) {
+        /* path ends in "spec"; name the metadata next to it. */
+        path[used >= 4 ? used - 4 : 0] = '\0';
+        sl_error_set(err, "%s %smetadata is not an object", kind, path);
+        return SL_E_INVALID;
+    }
+    out->meta = meta;
+    out->spec = cur;
+    out->pointer = kinds[k].spec;
+    out->meta_pointer = kinds[k].meta;
+    return SL_OK;
+}
+
+void sl_workload_group_of(const char *api_version, char *out, size_t size)
+{
+    if (size == 0)
+        return;
+    const char *slash = api_version ? strchr(api_version, '/') : NULL;
+    if (!slash) {
+        out[0] = '\0';
+        return;
+    }
+    size_t n = (size_t)(slash - api_version);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, api_version, n);
+    out[n] = '\0';
+}
