@@ -1,0 +1,77 @@
+/* report: what `check` prints, as text or as one JSON document. Pure: it collects verdicts
+ * and errors and builds strings; the caller prints them. The JSON schema is documented in
+ * README-check.md. */
+#ifndef SOCKLOCK_REPORT_H
+#define SOCKLOCK_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "socklock/common.h"
+#include "socklock/engine.h"
+
+/* What became of one object. */
+enum sl_report_status {
+    SL_REPORT_ALLOWED, /* carries a pod spec, judged, allowed (perhaps with warnings) */
+    SL_REPORT_DENIED,  /* carries a pod spec, denied: violations, or not understood (400) */
+    SL_REPORT_EXEMPT,  /* carries a pod spec; the profile exempts it (namespace, ...) */
+    SL_REPORT_SKIPPED, /* no pod spec (Service, ConfigMap, ...): allowed untouched */
+};
+
+struct sl_report_entry {
+    char *file;
+    int line;
+    size_t doc;
+    char *api_version;
+    char *kind;
+    char *namespace_;
+    char *name;
+    enum sl_report_status status;
+    int code;      /* the verdict's code: 0, 403 or 400 */
+    char *message; /* denial message or NULL */
+    struct sl_findings findings;
+    char **warnings;
+    size_t nwarnings;
+};
+
+struct sl_report {
+    char *profile; /* profile name as shown in messages */
+    struct sl_report_entry *entries;
+    size_t len;
+    struct sl_error *errors; /* files that could not be read or parsed */
+    size_t nerrors;
+};
+
+/* Starts an empty report for the named profile (copied). */
+void sl_report_init(struct sl_report *r, const char *profile);
+void sl_report_cleanup(struct sl_report *r);
+
+/* Records one object's verdict. `carries_pod` says the kind carries a pod spec (so an
+ * allowed verdict that was not evaluated means exempt, not skipped). All strings are copied;
+ * borrows v. */
+void sl_report_add(struct sl_report *r, const char *file, int line, size_t doc,
+                   const char *api_version, const char *kind, const char *namespace_,
+                   const char *name, bool carries_pod, const struct sl_verdict *v);
+
+/* Records a file that could not be read or parsed. Copies err. */
+void sl_report_add_error(struct sl_report *r, const struct sl_error *err);
+
+struct sl_report_counts {
+    size_t checked; /* objects with a pod spec: allowed + denied + exempt */
+    size_t allowed; /* exempt ones included */
+    size_t denied;
+    size_t exempt;
+    size_t skipped;
+    size_t errors;
+};
+void sl_report_counts(const struct sl_report *r, struct sl_report_counts *out);
+
+/* One line per violation, "FILE:LINE: KIND NAMESPACE/NAME: check: detail", one line for
+ * an object denied without violations ("...: invalid: message"), then the summary line.
+ * Errors are not included (the command prints them on stderr as they happen). Caller frees. */
+char *sl_report_text(const struct sl_report *r);
+
+/* The whole report as JSON (README-check.md), with a trailing newline. Caller frees. */
+char *sl_report_json(const struct sl_report *r);
+
+#endif

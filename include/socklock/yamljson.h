@@ -1,0 +1,67 @@
+/* yamljson: YAML (and JSON, which is YAML too) to jansson values, the way Kubernetes reads
+ * manifests: sigs.k8s.io/yaml, that is go-yaml v2's YAML 1.1 scalar resolution turned into
+ * JSON. Every document of a stream becomes one value; where each node came from (line and
+ * column) is kept in a position map, so callers can point at the source of a problem. Pure:
+ * it works on the bytes it is given and never opens a file. */
+#ifndef SOCKLOCK_YAMLJSON_H
+#define SOCKLOCK_YAMLJSON_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "socklock/common.h"
+
+/* Limits on untrusted input (TESTPLAN.md §3.4). */
+#define SL_YAML_MAX_DEPTH       64     /* nested sequences and mappings: "nested too deeply" */
+#define SL_YAML_MAX_ALIAS_NODES 100000 /* nodes copied by aliases: "aliases expand too far" */
+
+struct sl_yaml_posmap; /* private: where each node of a document came from */
+
+struct sl_yaml_doc {
+    json_t *value; /* the document's root; owned by the stream */
+    int line;      /* start of the document's root node, 1-based */
+    int column;
+    struct sl_yaml_posmap *pos; /* for sl_yamljson_find(); owned by the stream */
+};
+
+struct sl_yaml_stream {
+    struct sl_yaml_doc *docs;
+    size_t len;
+};
+
+/* Parses every document of a YAML stream (JSON is YAML too). Empty documents (nothing, or a
+ * lone null) are left out. Scalars resolve as sigs.k8s.io/yaml resolves them: plain
+ * true/false/yes/no/on/off/y/n in go-yaml's case variants are booleans; ints in decimal,
+ * 0x, 0o, 0b and leading-0 octal with underscores ignored; floats; ~, null and empty are null;
+ * quoted scalars and !!str are strings. Aliases are expanded (copies), merge keys `<<` are
+ * applied in order as go-yaml v2 does. Errors, with err carrying file, line and column:
+ * SL_E_INVALID for YAML syntax, a duplicate mapping key (at the second key), an unknown alias,
+ * an invalid merge, a key JSON cannot have (null, a mapping, a sequence), a value JSON cannot
+ * hold (.inf, .nan, an integer beyond 64 bits) or an unsupported tag (!!binary);
+ * SL_E_LIMIT for "nested too deeply" and "aliases expand too far". On failure *out is empty.
+ * `filename` is only used in messages. Caller frees with sl_yaml_stream_cleanup(). */
+enum sl_status sl_yamljson_load(const char *data, size_t len, const char *filename,
+                                struct sl_yaml_stream *out, struct sl_error *err);
+
+/* Frees every document and resets s to empty. Accepts NULL. */
+void sl_yaml_stream_cleanup(struct sl_yaml_stream *s);
+
+/* Where a node came from. For a mapping member, line/column are its value's and key_line/
+ * key_column its key's; for a sequence item or a document root the key fields are 0. */
+struct sl_yaml_pos {
+    int line;
+    int column;
+    int key_line;
+    int key_column;
+};
+
+/* Finds the source position of the value at `pointer` (RFC 6901, "" is the root, e.g.
+ * "/items/2" or "/profiles/0/level") in doc. SL_OK when that node has a recorded position.
+ * SL_E_NOTFOUND when the path does not exist or the node was made by an alias or a merge;
+ * out then holds the position of the deepest node on the path that has one (at worst the
+ * document root), so an error can always name a line. Borrows doc. */
+enum sl_status sl_yamljson_find(const struct sl_yaml_doc *doc, const char *pointer,
+                                struct sl_yaml_pos *out);
+
+#endif

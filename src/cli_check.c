@@ -1,0 +1,227 @@
+/* cli_check: `socklock check`, manifests judged offline by the very function the server
+ * calls. Each object becomes the AdmissionReview request the API server would send for
+ * creating it (operation CREATE, group from apiVersion, namespace from metadata or
+ * "default", no user), goes through sl_engine_eval(), and lands in a report. A file that
+ * cannot be read or parsed is reported on stderr (FILE:LINE:COLUMN: message) and the other
+ * files are still checked. Exit status: 2 if any file failed or on usage errors, else 1 if
+ * anything was denied, else 0. */
+#include "cli_int.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "socklock/cli.h"
+#include "socklock/engine.h"
+#include "socklock/manifest.h"
+#include "socklock/policy.h"
+#include "socklock/report.h"
+#include "socklock/workload.h"
+
+static const char check_usage[] =
+    "usage: socklock check [--policy FILE] [--profile NAME] [--level LEVEL] [--version VER]\n"
+    "                      [--output text|json] PATH...\n"
+    "  PATH is a file, a folder (its *.yaml, *.yml and *.json files, recursively) or - for\n"
+    "  stdin. --level (privileged, baseline, restricted) and --version (v1.0 ... latest)\n"
+    "  judge by the plain Pod Security Standards instead of a policy profile.\n";
+
+struct check_opts {
+    const char *policy;
+    const char *profile;
+    const char *level;
+    const char *version;
+    bool json;
+};
+
+static int usage_error(const char *fmt, ...) SL_PRINTF(1, 2);
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("socklock check: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n", stderr);
+    fputs(check_usage, stderr);
+    return SL_EXIT_ERROR;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, struct check_opts *o)
+{
+    static const struct option longopts[] = {
+        {"policy", required_argument, NULL, 'p'},
+        {"profile", required_argument, NULL, 'P'},
+        {"level", required_argument, NULL, 'l'},
+        {"version", required_argument, NULL, 'v'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            o->policy = optarg;
+            break;
+        case 'P':
+            o->profile = optarg;
+            break;
+        case 'l':
+            o->level = optarg;
+            break;
+        case 'v':
+            o->version = optarg;
+            break;
+        case 'o':
+            if (strcmp(optarg, "json") == 0)
+                o->json = true;
+            else if (strcmp(optarg, "text") == 0)
+                o->json = false;
+            else
+                return usage_error("unknown output format \"%s\" (text or json)", optarg);
+            break;
+        case 'h':
+            fputs(check_usage, stdout);
+            return SL_EXIT_OK;
+        default:
+            return usage_error("unknown or incomplete option \"%s\"", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("%s", "no PATH given");
+    if ((o->level != NULL || o->version != NULL) && (o->policy != NULL || o->profile != NULL))
+        return usage_error("%s", "--level/--version cannot be combined with --policy/--profile");
+    return -1;
+}
+
+/* The policy to judge with, and its profile's name in `name` (size bytes); prints the reason
+ * and returns NULL on failure. Caller frees with sl_policy_free(). */
+static struct sl_policy *load_policy(const struct check_opts *o, char *name, size_t size)
+{
+    if (o->level != NULL || o->version != NULL) {
+        enum sl_level level = SL_LEVEL_RESTRICTED;
+        int version = SL_VERSION_LATEST;
+        if (o->level != NULL && sl_pss_parse_level(o->level, &level) != SL_OK) {
+            usage_error("unknown level \"%s\" (privileged, baseline, restricted)", o->level);
+            return NULL;
+        }
+        if (o->version != NULL && sl_pss_parse_version(o->version, &version) != SL_OK) {
+            usage_error("unknown version \"%s\" (v1.0 ... latest)", o->version);
+            return NULL;
+        }
+        /* Named as Pod Security Admission names its policies: "baseline:v1.25". */
+        char vname[32];
+        sl_pss_version_name(version, vname, sizeof(vname));
+        snprintf(name, size, "%s:%s", sl_pss_level_name(level), vname);
+        return sl_policy_new_plain(name, level, version);
+    }
+    struct sl_policy *pol = sl_cli_load_policy(o->policy);
+    if (pol == NULL)
+        return NULL;
+    snprintf(name, size, "%s", o->profile != NULL ? o->profile : "default");
+    if (sl_policy_find(pol, name) == NULL) {
+        fprintf(stderr, "socklock check: no profile \"%s\" in the policy\n", name);
+        sl_policy_free(pol);
+        return NULL;
+    }
+    return pol;
+}
+
+static const char *str_or(const json_t *obj, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s != NULL && s[0] != '\0' ? s : dflt;
+}
+
+/* Judges one object as a CREATE of it and records the verdict. */
+static void check_object(const struct sl_profile *prof, const struct sl_manifest_file *f,
+                         const struct sl_manifest_obj *mo, struct sl_report *r)
+{
+    const json_t *obj = mo->object;
+    const json_t *meta = json_object_get(obj, "metadata");
+    const char *api_version = str_or(obj, "apiVersion", "");
+    const char *kind = str_or(obj, "kind", "");
+    const char *ns = str_or(meta, "namespace", "default");
+    const char *name = str_or(meta, "name", str_or(meta, "generateName", ""));
+    char group[256];
+    sl_workload_group_of(api_version, group, sizeof(group));
+    struct sl_request req = {
+        .operation = "CREATE",
+        .group = group,
+        .kind = kind,
+        .subresource = "",
+        .namespace_ = ns,
+        .name = name,
+        .username = "",
+        .object = obj,
+        .old_object = NULL,
+    };
+    struct sl_verdict v;
+    sl_verdict_init(&v);
+    sl_engine_eval(prof, &req, &v);
+    sl_report_add(r, f->name, mo->line, mo->doc, api_version, kind, ns, name,
+                  sl_workload_supported(group, kind), &v);
+    sl_verdict_cleanup(&v);
+}
+
+static void report_error(struct sl_report *r, const struct sl_error *err)
+{
+    char msg[1024];
+    sl_error_format(err, msg, sizeof(msg));
+    fprintf(stderr, "socklock: %s\n", msg);
+    sl_report_add_error(r, err);
+}
+
+static void check_file(const struct sl_profile *prof, const char *path, struct sl_report *r)
+{
+    struct sl_manifest_file f;
+    struct sl_error err = {0};
+    if (sl_manifest_load(path, &f, &err) != SL_OK) {
+        report_error(r, &err);
+        return;
+    }
+    for (size_t i = 0; i < f.nobjs; i++)
+        check_object(prof, &f, &f.objs[i], r);
+    sl_manifest_file_cleanup(&f);
+}
+
+int sl_cli_check(int argc, char **argv)
+{
+    struct check_opts o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    char profile_name[256];
+    struct sl_policy *pol = load_policy(&o, profile_name, sizeof(profile_name));
+    if (pol == NULL)
+        return SL_EXIT_ERROR;
+    const struct sl_profile *prof = sl_policy_find(pol, profile_name);
+    struct sl_report r;
+    sl_report_init(&r, profile_name);
+    for (int i = optind; i < argc; i++) {
+        struct sl_strlist files = {0};
+        struct sl_error err = {0};
+        if (sl_manifest_expand(argv[i], &files, &err) != SL_OK)
+            report_error(&r, &err);
+        for (size_t j = 0; j < files.len; j++)
+            check_file(prof, files.items[j], &r);
+        sl_manifest_paths_cleanup(&files);
+    }
+    char *out = o.json ? sl_report_json(&r) : sl_report_text(&r);
+    fputs(out, stdout);
+    free(out);
+    struct sl_report_counts c;
+    sl_report_counts(&r, &c);
+    sl_report_cleanup(&r);
+    sl_policy_free(pol);
+    if (fflush(stdout) != 0 || c.errors > 0)
+        return SL_EXIT_ERROR;
+    return c.denied > 0 ? SL_EXIT_DENIED : SL_EXIT_OK;
+}

@@ -1,0 +1,261 @@
+/* report: `check` results, collected per object and rendered as text or JSON.
+ *
+ * Entries own copies of everything they show, so the manifests and verdicts they came from
+ * can be freed as soon as an object is judged. Text output is meant for people and CI logs
+ * (one grep-able line per violation); the JSON output is one document so tools can read it
+ * whole. Control characters in names coming from manifests are escaped in the text output,
+ * so a hostile manifest cannot forge lines.
+ */
+#include "socklock/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "socklock/alloc.h"
+#include "socklock/buf.h"
+
+static char *dup_or_empty(const char *s)
+{
+    return sl_xstrdup(s != NULL ? s : "");
+}
+
+void sl_report_init(struct sl_report *r, const char *profile)
+{
+    memset(r, 0, sizeof(*r));
+    r->profile = dup_or_empty(profile);
+}
+
+void sl_report_cleanup(struct sl_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->len; i++) {
+        struct sl_report_entry *e = &r->entries[i];
+        free(e->file);
+        free(e->api_version);
+        free(e->kind);
+        free(e->namespace_);
+        free(e->name);
+        free(e->message);
+        sl_findings_cleanup(&e->findings);
+        for (size_t j = 0; j < e->nwarnings; j++)
+            free(e->warnings[j]);
+        free(e->warnings);
+    }
+    free(r->entries);
+    free(r->errors);
+    free(r->profile);
+    memset(r, 0, sizeof(*r));
+}
+
+void sl_report_add(struct sl_report *r, const char *file, int line, size_t doc,
+                   const char *api_version, const char *kind, const char *namespace_,
+                   const char *name, bool carries_pod, const struct sl_verdict *v)
+{
+    r->entries = sl_xrealloc(r->entries, (r->len + 1) * sizeof(*r->entries));
+    struct sl_report_entry *e = &r->entries[r->len++];
+    memset(e, 0, sizeof(*e));
+    e->file = dup_or_empty(file);
+    e->line = line;
+    e->doc = doc;
+    e->api_version = dup_or_empty(api_version);
+    e->kind = dup_or_empty(kind);
+    e->namespace_ = dup_or_empty(namespace_);
+    e->name = dup_or_empty(name);
+    sl_findings_init(&e->findings);
+    if (!v->allowed)
+        e->status = SL_REPORT_DENIED;
+    else if (v->evaluated)
+        e->status = SL_REPORT_ALLOWED;
+    else
+        e->status = carries_pod ? SL_REPORT_EXEMPT : SL_REPORT_SKIPPED;
+    e->code = v->code;
+    e->message = v->message ? sl_xstrdup(v->message) : NULL;
+    for (size_t i = 0; i < v->findings.len; i++) {
+        const struct sl_violation *x = &v->findings.items[i];
+        sl_findings_add(&e->findings, x->check, x->reason, x->detail);
+    }
+    if (v->nwarnings > 0) {
+        e->warnings = sl_xcalloc(v->nwarnings, sizeof(*e->warnings));
+        for (size_t i = 0; i < v->nwarnings; i++)
+            e->warnings[i] = sl_xstrdup(v->warnings[i]);
+        e->nwarnings = v->nwarnings;
+    }
+}
+
+void sl_report_add_error(struct sl_report *r, const struct sl_error *err)
+{
+    r->errors = sl_xrealloc(r->errors, (r->nerrors + 1) * sizeof(*r->errors));
+    r->errors[r->nerrors++] = *err;
+}
+
+void sl_report_counts(const struct sl_report *r, struct sl_report_counts *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < r->len; i++) {
+        switch (r->entries[i].status) {
+        case SL_REPORT_ALLOWED:
+            out->allowed++;
+            break;
+        case SL_REPORT_DENIED:
+            out->denied++;
+            break;
+        case SL_REPORT_EXEMPT:
+            out->exempt++;
+            out->allowed++;
+            break;
+        case SL_REPORT_SKIPPED:
+            out->skipped++;
+            break;
+        }
+    }
+    out->checked = out->allowed + out->denied;
+    out->errors = r->nerrors;
+}
+
+/* Appends s with control characters (and backslashes) escaped, so one finding stays one
+ * line whatever a manifest puts in a name. */
+static void put_clean(struct sl_buf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            sl_buf_printf(b, "\\x%02x", *p);
+        else if (*p == '\\')
+            sl_buf_puts(b, "\\\\");
+        else
+            sl_buf_append(b, p, 1);
+    }
+}
+
+static void put_prefix(struct sl_buf *b, const struct sl_report_entry *e)
+{
+    put_clean(b, e->file);
+    sl_buf_printf(b, ":%d: ", e->line);
+    put_clean(b, e->kind);
+    sl_buf_puts(b, " ");
+    put_clean(b, e->namespace_);
+    sl_buf_puts(b, "/");
+    put_clean(b, e->name);
+    sl_buf_puts(b, ": ");
+}
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+char *sl_report_text(const struct sl_report *r)
+{
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    for (size_t i = 0; i < r->len; i++) {
+        const struct sl_report_entry *e = &r->entries[i];
+        for (size_t j = 0; j < e->findings.len; j++) {
+            const struct sl_violation *v = &e->findings.items[j];
+            put_prefix(&b, e);
+            put_clean(&b, v->check);
+            sl_buf_puts(&b, ": ");
+            put_clean(&b, v->detail != NULL && v->detail[0] != '\0' ? v->detail : v->reason);
+            sl_buf_puts(&b, "\n");
+        }
+        if (e->status == SL_REPORT_DENIED && e->findings.len == 0) {
+            put_prefix(&b, e);
+            sl_buf_puts(&b, "invalid: ");
+            put_clean(&b, e->message != NULL ? e->message : "denied");
+            sl_buf_puts(&b, "\n");
+        }
+    }
+    struct sl_report_counts c;
+    sl_report_counts(r, &c);
+    sl_buf_printf(&b, "%zu %s checked: %zu allowed, %zu denied", c.checked,
+                  plural(c.checked, "object", "objects"), c.allowed, c.denied);
+    if (c.exempt > 0)
+        sl_buf_printf(&b, " (%zu exempt)", c.exempt);
+    sl_buf_printf(&b, "; %zu skipped (no pod spec)", c.skipped);
+    if (c.errors > 0)
+        sl_buf_printf(&b, "; %zu %s", c.errors, plural(c.errors, "error", "errors"));
+    sl_buf_puts(&b, "\n");
+    return sl_buf_steal(&b, NULL);
+}
+
+static const char *status_name(enum sl_report_status s)
+{
+    switch (s) {
+    case SL_REPORT_ALLOWED:
+        return "allowed";
+    case SL_REPORT_DENIED:
+        return "denied";
+    case SL_REPORT_EXEMPT:
+        return "exempt";
+    case SL_REPORT_SKIPPED:
+        break;
+    }
+    return "skipped";
+}
+
+/* jansson refuses strings that are not UTF-8; our inputs came through yamljson and are, but
+ * never let one bad string drop a whole report. */
+static json_t *jstr(const char *s)
+{
+    json_t *v = json_string(s != NULL ? s : "");
+    return v != NULL ? v : json_string("?");
+}
+
+static json_t *entry_json(const struct sl_report_entry *e)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "file", jstr(e->file));
+    json_object_set_new(o, "line", json_integer(e->line));
+    json_object_set_new(o, "document", json_integer((json_int_t)e->doc));
+    json_object_set_new(o, "apiVersion", jstr(e->api_version));
+    json_object_set_new(o, "kind", jstr(e->kind));
+    json_object_set_new(o, "namespace", jstr(e->namespace_));
+    json_object_set_new(o, "name", jstr(e->name));
+    json_object_set_new(o, "verdict", json_string(status_name(e->status)));
+    json_object_set_new(o, "code", json_integer(e->code));
+    json_object_set_new(o, "message", e->message ? jstr(e->message) : json_null());
+    json_t *vs = json_array();
+    for (size_t i = 0; i < e->findings.len; i++) {
+        const struct sl_violation *v = &e->findings.items[i];
+        json_array_append_new(vs, json_pack("{s:o,s:o,s:o}", "check", jstr(v->check), "reason",
+                                            jstr(v->reason), "detail", jstr(v->detail)));
+    }
+    json_object_set_new(o, "violations", vs);
+    json_t *ws = json_array();
+    for (size_t i = 0; i < e->nwarnings; i++)
+        json_array_append_new(ws, jstr(e->warnings[i]));
+    json_object_set_new(o, "warnings", ws);
+    return o;
+}
+
+char *sl_report_json(const struct sl_report *r)
+{
+    struct sl_report_counts c;
+    sl_report_counts(r, &c);
+    json_t *root = json_object();
+    json_object_set_new(root, "profile", jstr(r->profile));
+    json_object_set_new(root, "summary",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "checked", (json_int_t)c.checked,
+                                  "allowed", (json_int_t)c.allowed, "denied", (json_int_t)c.denied,
+                                  "exempt", (json_int_t)c.exempt, "skipped", (json_int_t)c.skipped,
+                                  "errors", (json_int_t)c.errors));
+    json_t *objs = json_array();
+    for (size_t i = 0; i < r->len; i++)
+        json_array_append_new(objs, entry_json(&r->entries[i]));
+    json_object_set_new(root, "objects", objs);
+    json_t *errs = json_array();
+    for (size_t i = 0; i < r->nerrors; i++) {
+        const struct sl_error *e = &r->errors[i];
+        json_array_append_new(errs,
+                              json_pack("{s:o,s:i,s:i,s:o}", "file", jstr(e->file), "line", e->line,
+                                        "column", e->column, "message", jstr(e->msg)));
+    }
+    json_object_set_new(root, "errors", errs);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    char *out = sl_xasprintf("%s\n", text != NULL ? text : "{}");
+    free(text);
+    return out;
+}

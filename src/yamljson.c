@@ -1,0 +1,654 @@
+/* yamljson: libyaml events to jansson values.
+ *
+ * libyaml's parser turns the bytes into a flat stream of events (document start, scalar,
+ * sequence start, alias, ...). We build each document's value bottom-up with an explicit
+ * stack of open sequences and mappings, so nesting costs no C recursion, and the stack's
+ * size is the depth cap (64): libyaml's own handling of deep flow nesting is quadratic, so
+ * stopping early also bounds its time (TESTPLAN.md §3.9).
+ *
+ * Scalars are resolved in yamljson_resolve.c. Anchors are remembered per document with the
+ * finished value and its node count; an alias inserts a deep copy, and the copies of one
+ * stream together may not exceed 100,000 nodes, which stops "billion laughs" before any
+ * memory is spent on it. Merge keys follow go-yaml v2: `<<` applies its mapping (or, for a
+ * sequence of mappings, each one from last to first) over what the mapping holds so far,
+ * and keys written later override merged ones. A key written twice in one mapping is an
+ * error at the second; go-yaml v2 keeps the last one silently, and we never guess.
+ *
+ * Positions: every value placed in a mapping or sequence gets an entry (its container, its
+ * key or index, where the value and its key start). The entries of a document are sorted
+ * once it ends, and sl_yamljson_find() walks a JSON pointer through them.
+ */
+#include "socklock/yamljson.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "socklock/alloc.h"
+#include "yamljson_int.h"
+
+struct pos_entry {
+    const json_t *parent; /* the mapping or sequence holding the value */
+    char *key;            /* mapping key, or NULL for a sequence index */
+    size_t index;
+    struct sl_yaml_pos pos;
+};
+
+struct sl_yaml_posmap {
+    struct pos_entry *items;
+    size_t len;
+    size_t cap;
+};
+
+/* One open sequence or mapping. */
+struct frame {
+    json_t *node;  /* the array or object being filled */
+    size_t nodes;  /* nodes in this subtree so far, alias copies included */
+    bool anchored; /* the node carries an anchor, registered at anchor_ix */
+    size_t anchor_ix;
+    size_t pos_mark; /* position entries before this node's own */
+    int line;        /* where the node starts, 1-based */
+    int column;
+    /* Mappings only. */
+    char *key;      /* key waiting for its value, or NULL */
+    bool key_merge; /* that key is `<<` */
+    int key_line;
+    int key_column;
+    json_t *explicit_keys; /* once a merge happened: the keys written in this mapping */
+};
+
+struct anchor {
+    json_t *value; /* NULL while the anchored node is still open */
+    size_t nodes;
+    char *key; /* for a scalar: its mapping-key form, or NULL */
+    char key_err[128];
+};
+
+struct builder {
+    const char *file;
+    struct sl_error *err;
+    struct frame stack[SL_YAML_MAX_DEPTH];
+    size_t depth;
+    json_t *anchor_index; /* name -> integer index into anchors */
+    struct anchor *anchors;
+    size_t nanchors;
+    size_t alias_nodes; /* nodes copied by aliases, whole stream */
+    json_t *root;
+    int root_line;
+    int root_column;
+    struct sl_yaml_posmap *pos;
+};
+
+/* A finished node handed to its parent. */
+struct item {
+    json_t *value; /* new reference */
+    size_t nodes;
+    int line;
+    int column;
+    size_t pos_mark; /* position entries recorded before this node */
+    bool is_scalar;
+    const struct yj_scalar *scalar; /* when the item is a scalar read just now */
+    const char *key_form;           /* when the item is an alias of a scalar */
+    const char *key_err;
+};
+
+static enum sl_status fail(struct builder *b, enum sl_status rc, int line, int column,
+                           const char *msg)
+{
+    sl_error_setpos(b->err, b->file, line, column, "%s", msg);
+    return rc;
+}
+
+static void posmap_add(struct sl_yaml_posmap *m, const json_t *parent, const char *key,
+                       size_t index, const struct sl_yaml_pos *pos)
+{
+    if (m->len == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 64;
+        m->items = sl_xrealloc(m->items, m->cap * sizeof(*m->items));
+    }
+    struct pos_entry *e = &m->items[m->len++];
+    e->parent = parent;
+    e->key = key ? sl_xstrdup(key) : NULL;
+    e->index = index;
+    e->pos = *pos;
+}
+
+static void posmap_truncate(struct sl_yaml_posmap *m, size_t len)
+{
+    while (m->len > len)
+        free(m->items[--m->len].key);
+}
+
+static void posmap_free(struct sl_yaml_posmap *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->len; i++)
+        free(m->items[i].key);
+    free(m->items);
+    free(m);
+}
+
+static int pos_cmp(const struct pos_entry *a, const struct pos_entry *b)
+{
+    uintptr_t pa = (uintptr_t)a->parent, pb = (uintptr_t)b->parent;
+    if (pa != pb)
+        return pa < pb ? -1 : 1;
+    if ((a->key == NULL) != (b->key == NULL))
+        return a->key == NULL ? -1 : 1;
+    if (a->key != NULL)
+        return strcmp(a->key, b->key);
+    if (a->index != b->index)
+        return a->index < b->index ? -1 : 1;
+    return 0;
+}
+
+static int pos_qsort_cmp(const void *a, const void *b)
+{
+    return pos_cmp(a, b);
+}
+
+static const struct pos_entry *posmap_lookup(const struct sl_yaml_posmap *m, const json_t *parent,
+                                             const char *key, size_t index)
+{
+    if (m == NULL || m->len == 0)
+        return NULL;
+    struct pos_entry probe = {.parent = parent, .key = (char *)(uintptr_t)key, .index = index};
+    /* Later entries for the same slot replace earlier ones, so take the last match. */
+    size_t lo = 0, hi = m->len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pos_cmp(&m->items[mid], &probe) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > 0 && pos_cmp(&m->items[lo - 1], &probe) == 0)
+        return &m->items[lo - 1];
+    return NULL;
+}
+
+static void frame_clear(struct frame *f)
+{
+    json_decref(f->node);
+    free(f->key);
+    json_decref(f->explicit_keys);
+    memset(f, 0, sizeof(*f));
+}
+
+static void anchors_reset(struct builder *b)
+{
+    for (size_t i = 0; i < b->nanchors; i++) {
+        json_decref(b->anchors[i].value);
+        free(b->anchors[i].key);
+    }
+    free(b->anchors);
+    b->anchors = NULL;
+    b->nanchors = 0;
+    json_object_clear(b->anchor_index);
+}
+
+/* Registers (or re-registers: a later anchor of the same name wins) an anchor. */
+static size_t anchor_open(struct builder *b, const char *name)
+{
+    b->anchors = sl_xrealloc(b->anchors, (b->nanchors + 1) * sizeof(*b->anchors));
+    struct anchor *a = &b->anchors[b->nanchors];
+    memset(a, 0, sizeof(*a));
+    json_object_set_new(b->anchor_index, name, json_integer((json_int_t)b->nanchors));
+    b->nanchors++;
+    return b->nanchors - 1;
+}
+
+static struct anchor *anchor_find(struct builder *b, const char *name)
+{
+    json_t *ix = json_object_get(b->anchor_index, name);
+    if (ix == NULL)
+        return NULL;
+    return &b->anchors[json_integer_value(ix)];
+}
+
+/* Applies a merge value (a mapping, or a sequence of mappings) to the mapping in f, as
+ * go-yaml v2's merge(): earlier mappings of a sequence take precedence. */
+static enum sl_status apply_merge(struct builder *b, struct frame *f, const struct item *it)
+{
+    static const char want[] = "map merge requires map or sequence of maps as the value";
+    if (f->explicit_keys == NULL) {
+        /* From now on "present" no longer means "written here": keep the written keys. */
+        f->explicit_keys = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(f->node, k, v)
+        {
+            json_object_set(f->explicit_keys, k, json_null());
+        }
+    }
+    if (json_is_object(it->value)) {
+        json_object_update(f->node, it->value);
+        return SL_OK;
+    }
+    if (!json_is_array(it->value))
+        return fail(b, SL_E_INVALID, it->line, it->column, want);
+    for (size_t i = json_array_size(it->value); i-- > 0;) {
+        if (!json_is_object(json_array_get(it->value, i)))
+            return fail(b, SL_E_INVALID, it->line, it->column, want);
+    }
+    for (size_t i = json_array_size(it->value); i-- > 0;)
+        json_object_update(f->node, json_array_get(it->value, i));
+    return SL_OK;
+}
+
+/* Takes a finished key node for the mapping in f. */
+static enum sl_status take_key(struct builder *b, struct frame *f, const struct item *it,
+                               bool merge)
+{
+    char msg[256] = "";
+    char *key = NULL;
+    if (merge) {
+        key = sl_xstrdup("<<");
+    } else if (it->scalar != NULL) {
+        key = yj_scalar_key(it->scalar, msg, sizeof(msg));
+    } else if (it->key_form != NULL) {
+        key = sl_xstrdup(it->key_form);
+    } else if (it->key_err != NULL && it->key_err[0] != '\0') {
+        snprintf(msg, sizeof(msg), "%s", it->key_err);
+    } else {
+        snprintf(msg, sizeof(msg), "a mapping key must be a scalar");
+    }
+    if (key == NULL)
+        return fail(b, SL_E_INVALID, it->line, it->column, msg);
+    f->key = key;
+    f->key_merge = merge;
+    f->key_line = it->line;
+    f->key_column = it->column;
+    return SL_OK;
+}
+
+/* Hands a finished node to the open container on top of the stack, or makes it the
+ * document root. Steals it->value. */
+static enum sl_status deliver(struct builder *b, struct item *it, bool merge_key)
+{
+    enum sl_status rc = SL_OK;
+    if (b->depth == 0) {
+        b->root = it->value;
+        b->root_line = it->line;
+        b->root_column = it->column;
+        return SL_OK;
+    }
+    struct frame *f = &b->stack[b->depth - 1];
+    f->nodes += it->nodes;
+    struct sl_yaml_pos pos = {.line = it->line, .column = it->column};
+    if (json_is_array(f->node)) {
+        posmap_add(b->pos, f->node, NULL, json_array_size(f->node), &pos);
+        json_array_append_new(f->node, it->value);
+        return SL_OK;
+    }
+    if (f->key == NULL) {
+        rc = take_key(b, f, it, merge_key);
+        json_decref(it->value);
+        return rc;
+    }
+    if (f->key_merge) {
+        rc = apply_merge(b, f, it);
+        json_decref(it->value);
+        /* The merge value itself is discarded: forget where its insides were, before
+         * their addresses can be reused. */
+        posmap_truncate(b->pos, it->pos_mark);
+    } else {
+        json_t *seen = f->explicit_keys != NULL ? f->explicit_keys : f->node;
+        if (json_object_get(seen, f->key) != NULL) {
+            char msg[300];
+            snprintf(msg, sizeof(msg), "duplicate mapping key \"%.200s\"", f->key);
+            json_decref(it->value);
+            rc = fail(b, SL_E_INVALID, f->key_line, f->key_column, msg);
+        } else {
+            pos.key_line = f->key_line;
+            pos.key_column = f->key_column;
+            posmap_add(b->pos, f->node, f->key, 0, &pos);
+            json_object_set_new(f->node, f->key, it->value);
+            if (f->explicit_keys != NULL)
+                json_object_set_new(f->explicit_keys, f->key, json_null());
+        }
+    }
+    free(f->key);
+    f->key = NULL;
+    f->key_merge = false;
+    return rc;
+}
+
+static bool awaiting_key(const struct builder *b)
+{
+    if (b->depth == 0)
+        return false;
+    const struct frame *f = &b->stack[b->depth - 1];
+    return json_is_object(f->node) && f->key == NULL;
+}
+
+static enum sl_status on_scalar(struct builder *b, const yaml_event_t *ev)
+{
+    const char *tag = (const char *)ev->data.scalar.tag;
+    const char *text = (const char *)ev->data.scalar.value;
+    size_t len = ev->data.scalar.length;
+    bool plain = ev->data.scalar.plain_implicit != 0;
+    int line = (int)ev->start_mark.line + 1, column = (int)ev->start_mark.column + 1;
+    char msg[256] = "";
+    struct yj_scalar sc;
+    bool is_key = awaiting_key(b);
+    bool merge = is_key && yj_is_merge(tag, text, len, plain);
+    enum sl_status rc = yj_resolve(tag, text, len, plain, &sc, msg, sizeof(msg));
+    if (rc != SL_OK)
+        return fail(b, rc, line, column, msg);
+    json_t *value = NULL;
+    if (is_key) {
+        value = json_null(); /* keys are read from the scalar itself */
+    } else {
+        value = yj_scalar_json(&sc, msg, sizeof(msg));
+        if (value == NULL)
+            return fail(b, SL_E_INVALID, line, column, msg);
+    }
+    if (ev->data.scalar.anchor != NULL) {
+        size_t ix = anchor_open(b, (const char *)ev->data.scalar.anchor);
+        struct anchor *a = &b->anchors[ix];
+        a->nodes = 1;
+        a->key = yj_scalar_key(&sc, a->key_err, sizeof(a->key_err));
+        if (is_key) {
+            a->value = yj_scalar_json(&sc, msg, sizeof(msg));
+            if (a->value == NULL) /* a key may be .inf; its value form is refused on use */
+                a->value = json_null();
+        } else {
+            a->value = json_incref(value);
+        }
+    }
+    struct item it = {.value = value,
+                      .nodes = 1,
+                      .line = line,
+                      .column = column,
+                      .pos_mark = b->pos->len,
+                      .is_scalar = true,
+                      .scalar = &sc};
+    return deliver(b, &it, merge);
+}
+
+static enum sl_status on_alias(struct builder *b, const yaml_event_t *ev)
+{
+    const char *name = (const char *)ev->data.alias.anchor;
+    int line = (int)ev->start_mark.line + 1, column = (int)ev->start_mark.column + 1;
+    char msg[300];
+    struct anchor *a = anchor_find(b, name);
+    if (a == NULL) {
+        snprintf(msg, sizeof(msg), "unknown anchor '%.200s' referenced", name);
+        return fail(b, SL_E_INVALID, line, column, msg);
+    }
+    if (a->value == NULL) {
+        snprintf(msg, sizeof(msg), "anchor '%.200s' value contains itself", name);
+        return fail(b, SL_E_INVALID, line, column, msg);
+    }
+    if (a->nodes > SL_YAML_MAX_ALIAS_NODES - b->alias_nodes) {
+        snprintf(msg, sizeof(msg), "aliases expand too far (over %d nodes)",
+                 SL_YAML_MAX_ALIAS_NODES);
+        return fail(b, SL_E_LIMIT, line, column, msg);
+    }
+    b->alias_nodes += a->nodes;
+    struct item it = {.value = json_deep_copy(a->value),
+                      .nodes = a->nodes,
+                      .line = line,
+                      .column = column,
+                      .pos_mark = b->pos->len,
+                      .key_form = a->key,
+                      .key_err = a->key_err};
+    /* An alias used as the merge key itself is not a merge (go-yaml's isMerge wants a
+     * scalar node). */
+    return deliver(b, &it, false);
+}
+
+static enum sl_status on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
+{
+    int line = (int)ev->start_mark.line + 1, column = (int)ev->start_mark.column + 1;
+    if (b->depth == SL_YAML_MAX_DEPTH) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "nested too deeply (more than %d levels)", SL_YAML_MAX_DEPTH);
+        return fail(b, SL_E_LIMIT, line, column, msg);
+    }
+    if (awaiting_key(b))
+        return fail(b, SL_E_INVALID, line, column,
+                    "a mapping key must be a scalar (JSON keys are strings)");
+    const yaml_char_t *anchor =
+        mapping ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+    struct frame *f = &b->stack[b->depth++];
+    memset(f, 0, sizeof(*f));
+    f->node = mapping ? json_object() : json_array();
+    f->nodes = 1;
+    f->line = line;
+    f->column = column;
+    f->pos_mark = b->pos->len;
+    if (anchor != NULL) {
+        /* Open until the node ends: an alias to it from inside is an error. */
+        f->anchored = true;
+        f->anchor_ix = anchor_open(b, (const char *)anchor);
+    }
+    return SL_OK;
+}
+
+static enum sl_status on_end(struct builder *b)
+{
+    struct frame *f = &b->stack[--b->depth];
+    struct item it = {.value = f->node,
+                      .nodes = f->nodes,
+                      .line = f->line,
+                      .column = f->column,
+                      .pos_mark = f->pos_mark};
+    f->node = NULL;
+    if (f->anchored) {
+        struct anchor *a = &b->anchors[f->anchor_ix];
+        a->value = json_incref(it.value);
+        a->nodes = it.nodes;
+        snprintf(a->key_err, sizeof(a->key_err), "a mapping key must be a scalar");
+    }
+    frame_clear(f);
+    return deliver(b, &it, false);
+}
+
+static void builder_unwind(struct builder *b)
+{
+    while (b->depth > 0)
+        frame_clear(&b->stack[--b->depth]);
+    json_decref(b->root);
+    b->root = NULL;
+    posmap_free(b->pos);
+    b->pos = NULL;
+}
+
+static void stream_push(struct sl_yaml_stream *s, struct builder *b)
+{
+    if (b->pos->len > 1)
+        qsort(b->pos->items, b->pos->len, sizeof(*b->pos->items), pos_qsort_cmp);
+    s->docs = sl_xrealloc(s->docs, (s->len + 1) * sizeof(*s->docs));
+    s->docs[s->len++] = (struct sl_yaml_doc){
+        .value = b->root, .line = b->root_line, .column = b->root_column, .pos = b->pos};
+    b->root = NULL;
+    b->pos = NULL;
+}
+
+/* libyaml's reader errors carry a byte offset, not a mark. */
+static void offset_to_pos(const char *data, size_t len, size_t off, int *line, int *column)
+{
+    int l = 1, c = 1;
+    for (size_t i = 0; i < off && i < len; i++) {
+        if (data[i] == '\n') {
+            l++;
+            c = 1;
+        } else if (((unsigned char)data[i] & 0xC0) != 0x80) {
+            c++;
+        }
+    }
+    *line = l;
+    *column = c;
+}
+
+static enum sl_status parser_error(struct builder *b, const yaml_parser_t *p, const char *data,
+                                   size_t len)
+{
+    int line = (int)p->problem_mark.line + 1, column = (int)p->problem_mark.column + 1;
+    if (p->error == YAML_READER_ERROR)
+        offset_to_pos(data, len, p->problem_offset, &line, &column);
+    char msg[400];
+    const char *problem = p->problem ? p->problem : "invalid YAML";
+    if (p->context != NULL)
+        snprintf(msg, sizeof(msg), "%s (%s at line %d)", problem, p->context,
+                 (int)p->context_mark.line + 1);
+    else
+        snprintf(msg, sizeof(msg), "%s", problem);
+    return fail(b, SL_E_INVALID, line, column, msg);
+}
+
+static enum sl_status on_event(struct builder *b, struct sl_yaml_stream *out,
+                               const yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_DOCUMENT_START_EVENT:
+        anchors_reset(b);
+        b->pos = sl_xcalloc(1, sizeof(*b->pos));
+        return SL_OK;
+    case YAML_DOCUMENT_END_EVENT:
+        if (b->root != NULL && !json_is_null(b->root)) {
+            stream_push(out, b);
+        } else {
+            json_decref(b->root);
+            b->root = NULL;
+            posmap_free(b->pos);
+            b->pos = NULL;
+        }
+        return SL_OK;
+    case YAML_SCALAR_EVENT:
+        return on_scalar(b, ev);
+    case YAML_ALIAS_EVENT:
+        return on_alias(b, ev);
+    case YAML_SEQUENCE_START_EVENT:
+        return on_start(b, ev, false);
+    case YAML_MAPPING_START_EVENT:
+        return on_start(b, ev, true);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        return on_end(b);
+    default:
+        return SL_OK;
+    }
+}
+
+enum sl_status sl_yamljson_load(const char *data, size_t len, const char *filename,
+                                struct sl_yaml_stream *out, struct sl_error *err)
+{
+    enum sl_status rc = SL_OK;
+    yaml_parser_t parser;
+    struct builder b = {.file = filename ? filename : "", .err = err};
+    out->docs = NULL;
+    out->len = 0;
+    if (!yaml_parser_initialize(&parser)) {
+        sl_error_setpos(err, b.file, 0, 0, "cannot initialise the YAML parser");
+        return SL_E_INTERNAL;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+    b.anchor_index = json_object();
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = parser_error(&b, &parser, data, len);
+            break;
+        }
+        bool end = ev.type == YAML_STREAM_END_EVENT;
+        rc = on_event(&b, out, &ev);
+        yaml_event_delete(&ev);
+        if (rc != SL_OK || end)
+            break;
+    }
+    builder_unwind(&b);
+    anchors_reset(&b);
+    json_decref(b.anchor_index);
+    yaml_parser_delete(&parser);
+    if (rc != SL_OK)
+        sl_yaml_stream_cleanup(out);
+    return rc;
+}
+
+void sl_yaml_stream_cleanup(struct sl_yaml_stream *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->len; i++) {
+        json_decref(s->docs[i].value);
+        posmap_free(s->docs[i].pos);
+    }
+    free(s->docs);
+    s->docs = NULL;
+    s->len = 0;
+}
+
+/* Reads one RFC 6901 reference token from *p into a new string, advancing *p. */
+static char *next_token(const char **p)
+{
+    const char *s = *p + 1; /* skip '/' */
+    const char *end = strchr(s, '/');
+    size_t n = end ? (size_t)(end - s) : strlen(s);
+    char *tok = sl_xmalloc(n + 1);
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '~' && i + 1 < n && (s[i + 1] == '0' || s[i + 1] == '1')) {
+            tok[j++] = s[i + 1] == '0' ? '~' : '/';
+            i++;
+        } else {
+            tok[j++] = s[i];
+        }
+    }
+    tok[j] = '\0';
+    *p = s + n;
+    return tok;
+}
+
+static bool parse_index(const char *tok, size_t *out)
+{
+    if (tok[0] == '\0' || (tok[0] == '0' && tok[1] != '\0'))
+        return false;
+    size_t v = 0;
+    for (const char *c = tok; *c != '\0'; c++) {
+        if (*c < '0' || *c > '9' || v > (SIZE_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (size_t)(*c - '0');
+    }
+    *out = v;
+    return true;
+}
+
+enum sl_status sl_yamljson_find(const struct sl_yaml_doc *doc, const char *pointer,
+                                struct sl_yaml_pos *out)
+{
+    *out = (struct sl_yaml_pos){.line = doc->line, .column = doc->column};
+    const json_t *cur = doc->value;
+    bool exact = true;
+    const char *p = pointer ? pointer : "";
+    if (p[0] != '\0' && p[0] != '/')
+        return SL_E_NOTFOUND;
+    while (*p == '/') {
+        char *tok = next_token(&p);
+        const json_t *child = NULL;
+        const struct pos_entry *e = NULL;
+        size_t ix = 0;
+        if (json_is_object(cur)) {
+            child = json_object_get(cur, tok);
+            e = posmap_lookup(doc->pos, cur, tok, 0);
+        } else if (json_is_array(cur) && parse_index(tok, &ix)) {
+            child = json_array_get(cur, ix);
+            e = posmap_lookup(doc->pos, cur, NULL, ix);
+        }
+        free(tok);
+        if (child == NULL)
+            return SL_E_NOTFOUND;
+        if (e != NULL && exact)
+            *out = e->pos;
+        else
+            exact = false;
+        cur = child;
+    }
+    return exact ? SL_OK : SL_E_NOTFOUND;
+}
