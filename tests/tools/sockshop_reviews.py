@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Wraps every Sock Shop workload listed in conformance/sock-shop/workloads.tsv in an
+AdmissionReview CREATE (as the API server would send it), runs `socklock review` on it and
+compares the verdict with the folder's reading for the default profile's checks:
+
+* denied exactly when the reading lists a failing restricted check, or readOnlyRootFilesystem
+  is not set on every container (socklock's extra check), unless the namespace is exempt in
+  the default policy (kube-system);
+* every failing check of the reading is named in the denial, and no other PSS check is.
+
+The YAML is read with PyYAML, independently of socklock's own reader. Prints one line per
+workload and a closing "N passed, N failed" line; exits non-zero on any mismatch."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+# How each PSA check id shows in a denial message (PSA's ForbiddenReason texts).
+REASONS = {
+    "runAsNonRoot": "runAsNonRoot != true",
+    "runAsUser": "runAsUser=0",
+    "allowPrivilegeEscalation": "allowPrivilegeEscalation != false",
+    "seccompProfile_restricted": "seccompProfile",
+    "capabilities_restricted": "unrestricted capabilities",
+    "restrictedVolumes": "restricted volume types",
+    "hostNamespaces": "host namespaces",
+    "hostPorts": "hostPort",
+    "privileged": "privileged (",
+}
+EXEMPT_NAMESPACES = {"kube-system", "socklock-system"}
+
+
+def load_docs(path):
+    with open(path) as f:
+        return [d for d in yaml.safe_load_all(f)]
+
+
+def find_object(base, source, kind, name):
+    first = source.split(";")[0]
+    path, _, doc = first.partition("#doc")
+    docs = load_docs(os.path.join(base, path))
+    objs = []
+    if doc:
+        objs = [docs[int(doc)]]
+    else:
+        objs = [d for d in docs if d]
+    for o in objs:
+        for cand in ([o] + list(o.get("items") or []) if o.get("kind", "").endswith("List") else [o]):
+            if cand.get("kind") == kind and cand.get("metadata", {}).get("name") == name:
+                return cand
+    raise SystemExit(f"{source}: {kind} {name} not found")
+
+
+def group_version(api_version):
+    if "/" in api_version:
+        return api_version.split("/", 1)
+    return "", api_version
+
+
+def main():
+    binary = os.environ.get("SOCKLOCK_BIN", "./socklock")
+    base = sys.argv[1]
+    passed = failed = 0
+    rows = open(os.path.join(base, "workloads.tsv")).read().splitlines()
+    header = rows[0].split("\t")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, line in enumerate(rows[1:]):
+            row = dict(zip(header, line.split("\t")))
+            obj = find_object(base, row["source"], row["kind"], row["name"])
+            group, version = group_version(obj.get("apiVersion", ""))
+            ns = obj.get("metadata", {}).get("namespace") or "default"
+            review = {
+                "apiVersion": "admission.k8s.io/v1",
+                "kind": "AdmissionReview",
+                "request": {
+                    "uid": f"sockshop-{n}",
+                    "kind": {"group": group, "version": version, "kind": row["kind"]},
+                    "resource": {"group": group, "version": version,
+                                 "resource": row["kind"].lower() + "s"},
+                    "namespace": ns,
+                    "name": row["name"],
+                    "operation": "CREATE",
+                    "userInfo": {"username": "kubernetes-admin"},
+                    "object": obj,
+                    "dryRun": False,
+                },
+            }
+            path = os.path.join(tmp, f"r{n}.json")
+            with open(path, "w") as f:
+                json.dump(review, f)
+            proc = subprocess.run([binary, "review", path], capture_output=True, text=True)
+            problems = []
+            if proc.returncode != 0:
+                problems.append(f"exit {proc.returncode}: {proc.stderr.strip()}")
+                resp = {}
+            else:
+                resp = json.loads(proc.stdout)["response"]
+                if resp.get("uid") != f"sockshop-{n}":
+                    problems.append("uid not echoed")
+            failing = [c for c in row["fails_restricted_checks"].split(",") if c != "-"]
+            rofs_fails = row["readOnlyRootFilesystem"] != "yes"
+            exempt = ns in EXEMPT_NAMESPACES
+            want_denied = (bool(failing) or rofs_fails) and not exempt
+            denied = resp.get("allowed") is False
+            msg = resp.get("status", {}).get("message", "")
+            if resp and denied != want_denied:
+                problems.append(f"{'denied' if denied else 'allowed'}, reading says "
+                                f"{'deny' if want_denied else 'allow'}")
+            if denied:
+                if resp["status"].get("code") != 403:
+                    problems.append(f"code {resp['status'].get('code')}")
+                for c in failing:
+                    if REASONS.get(c, c) not in msg:
+                        problems.append(f"{c} not named")
+                for c, text in REASONS.items():
+                    if c not in failing and text in msg:
+                        problems.append(f"{c} named but the reading says it passes")
+                if rofs_fails != ("readOnlyRootFilesystem" in msg):
+                    problems.append("readOnlyRootFilesystem verdict differs")
+            label = f"{row['source'].split(';')[0]} {row['kind']} {ns}/{row['name']}"
+            if problems:
+                failed += 1
+                print(f"FAIL {label}: {'; '.join(problems)}")
+            else:
+                passed += 1
+                print(f"ok   {label}: {'denied' if denied else 'allowed'}"
+                      f"{' (exempt namespace)' if exempt else ''}")
+    print(f"sock-shop reviews: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
