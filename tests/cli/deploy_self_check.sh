@@ -1,0 +1,36 @@
+#!/bin/sh
+# socklock lives by its own rules: its deploy/ manifests pass `socklock check` under the
+# default profile's checks with no exemptions (its own namespace is exempt by default, so
+# the plain default would prove nothing), and the webhook configuration is the one
+# TESTPLAN §1.3 and §5.11 ask for.
+set -u
+bin=${SOCKLOCK_BIN:-./socklock}
+fail() { echo "deploy_self_check: $*"; exit 1; }
+out=$("$bin" check --policy tests/fixtures/policy/strict.yaml deploy/) || fail "deploy/ fails its own check: $out"
+echo "$out" | grep -q 'Deployment socklock-system/socklock' && fail "violation reported: $out"
+python3 - <<'PY' || fail "webhook configuration"
+import yaml
+docs = [d for d in yaml.safe_load_all(open("deploy/base/validatingwebhookconfiguration.yaml")) if d]
+hooks = {h["name"]: h for h in docs[0]["webhooks"]}
+pods = hooks["pods.validate.socklock.dev"]
+assert pods["failurePolicy"] == "Fail" and pods["sideEffects"] == "None"
+assert pods["timeoutSeconds"] == 5 and pods["matchPolicy"] == "Equivalent"
+assert pods["admissionReviewVersions"] == ["v1"]
+res = pods["rules"][0]["resources"]
+assert "pods" in res and "pods/ephemeralcontainers" in res, res
+assert set(pods["rules"][0]["operations"]) == {"CREATE", "UPDATE"}
+for h in hooks.values():
+    sel = h["namespaceSelector"]["matchExpressions"][0]
+    assert sel["key"] == "kubernetes.io/metadata.name" and sel["operator"] == "NotIn"
+    assert set(sel["values"]) == {"kube-system", "socklock-system"}
+    assert "objectSelector" not in h
+work = hooks["workloads.validate.socklock.dev"]
+assert work["failurePolicy"] == "Ignore"
+dep = yaml.safe_load(open("deploy/base/deployment.yaml"))
+pod = dep["spec"]["template"]["spec"]
+assert pod["automountServiceAccountToken"] is False
+c = pod["containers"][0]["securityContext"]
+assert c["readOnlyRootFilesystem"] and c["capabilities"]["drop"] == ["ALL"]
+assert c["allowPrivilegeEscalation"] is False and pod["securityContext"]["runAsNonRoot"]
+PY
+exit 0
