@@ -1,0 +1,34 @@
+/* metrics: process-wide counters as C11 atomics, and their Prometheus text exposition for
+ * GET /metrics. Only the server counts; every function is safe from any thread. */
+#ifndef SOCKLOCK_METRICS_H
+#define SOCKLOCK_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Why a request ended without a normal answer (libmicrohttpd's termination codes). */
+enum sl_metrics_abort {
+    SL_ABORT_ERROR,      /* the handler refused it (deadline, size) or a protocol error */
+    SL_ABORT_TIMEOUT,    /* the idle timeout or request deadline passed */
+    SL_ABORT_READ_ERROR, /* the client closed mid-request */
+    SL_ABORT_CLIENT,     /* the client closed mid-answer */
+    SL_ABORT_SHUTDOWN,   /* the daemon stopped */
+    SL_ABORT_COUNT_
+};
+
+/* Counts one answer with HTTP status `code`. */
+void sl_metrics_count_request(unsigned code);
+
+/* Counts one answered AdmissionReview on `endpoint` ("validate" or "mutate") and the time
+ * it took, from the end of the upload to the queued answer. */
+void sl_metrics_count_review(const char *endpoint, bool allowed, double seconds);
+
+void sl_metrics_count_abort(enum sl_metrics_abort why);
+
+/* Open connections (+1 on accept, -1 on close). */
+void sl_metrics_connection(int delta);
+
+/* Returns the Prometheus text exposition (format 0.0.4). Caller frees. */
+char *sl_metrics_render(size_t *len);
+
+#endif

@@ -1,0 +1,55 @@
+/* server: the HTTPS admission webhook on libmicrohttpd (TLS by its GnuTLS backend): limits,
+ * thread pool, routes, readiness and graceful draining. TESTPLAN.md §3 is its specification. */
+#ifndef SOCKLOCK_SERVER_H
+#define SOCKLOCK_SERVER_H
+
+#include "socklock/common.h"
+#include "socklock/policy.h"
+
+struct sl_server;
+
+struct sl_server_config {
+    const char *listen;             /* "ADDR:PORT" or "[V6ADDR]:PORT"; port 0 picks a free one */
+    const char *cert_file;          /* PEM certificate (leaf first, then its chain) */
+    const char *key_file;           /* PEM private key, unencrypted */
+    const char *client_ca_file;     /* PEM CA bundle turning on mutual TLS; NULL for none */
+    const struct sl_policy *policy; /* borrowed; must outlive the server */
+    unsigned threads;               /* worker threads; below 2, one internal thread */
+};
+
+/* The TLS priority string (TESTPLAN.md §3.5): TLS 1.2 and 1.3, ECDHE with AEAD only. */
+#define SL_SERVER_TLS_PRIORITIES                                                        \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:" \
+    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE"
+
+/* Request deadline cap in seconds, whatever ?timeout= asks for. */
+#define SL_SERVER_MAX_DEADLINE_S 10u
+
+/* Loads and checks the certificate, key and client CA, and starts serving in background
+ * threads. The key's PEM text is wiped once the TLS layer holds it. Fails with SL_E_INVALID
+ * or SL_E_IO (bad files; err names the file), SL_E_USAGE (bad listen address or settings;
+ * err names the setting) or SL_E_IO (cannot listen). Logs "listening on ADDR:PORT" once it
+ * serves. Caller frees *out with sl_server_free(). */
+enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_server **out,
+                               struct sl_error *err);
+
+/* The port actually bound (useful with port 0). */
+unsigned sl_server_port(const struct sl_server *srv);
+
+/* First step of a graceful shutdown: /readyz answers 503 and every answer carries
+ * `Connection: close`; requests are still served. Safe from any thread. */
+void sl_server_begin_drain(struct sl_server *srv);
+
+/* Last step: stops accepting (new connections are refused at once), waits up to
+ * drain_timeout_s for open connections to finish, then stops the daemon. */
+void sl_server_stop(struct sl_server *srv, unsigned drain_timeout_s);
+
+/* Stops the server if it still runs and releases it. Accepts NULL. */
+void sl_server_free(struct sl_server *srv);
+
+/* The request deadline in seconds for a `?timeout=` value as the API server sends it
+ * ("10s"): min(value, max_s); max_s when the value is NULL, zero or not understood, as
+ * Pod Security Admission's webhook ignores an unparsable timeout. */
+unsigned sl_server_parse_timeout(const char *value, unsigned max_s);
+
+#endif

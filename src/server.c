@@ -1,0 +1,797 @@
+/* server: the HTTPS admission webhook on libmicrohttpd 0.9.75 and its GnuTLS backend.
+ *
+ * How a request flows. libmicrohttpd calls on_request() several times per request:
+ *  1. once after the headers, before any body byte (*req_cls is still NULL). first_call()
+ *     routes, answers the health endpoints, and refuses what must never reach the parser:
+ *     ambiguous framing (two Content-Length headers, Content-Length with Transfer-Encoding,
+ *     control characters in headers), a media type other than JSON (415), a declared size
+ *     over the limit (413), an exhausted in-flight budget (503). An answer queued in this
+ *     call makes libmicrohttpd close the connection without reading the body, which is what
+ *     413 with `Expect: 100-continue` relies on. Accepted requests get a `struct req` and a
+ *     deadline of min(?timeout=, 10 s), which also becomes the connection's silence timeout.
+ *  2. once per body chunk: appended to a capped buffer. Past the deadline or the size limit
+ *     (chunked uploads) we return MHD_NO, which closes the connection without an answer:
+ *     0.9.75 cannot queue one mid-upload (TESTPLAN.md §3.1).
+ *  3. once more with no data: the body goes to sl_review_answer(), the answer is queued and
+ *     the connection's idle timeout restored.
+ * on_completed() frees the request context whatever happened.
+ *
+ * The policy is read-only and shared by all worker threads; readiness, draining and the
+ * in-flight byte budget are atomics. Draining (SIGTERM) answers /readyz with 503 and puts
+ * `Connection: close` on every answer, so keep-alive clients move to other replicas before
+ * sl_server_stop() quiesces the daemon and shuts the listening socket down (§3.7). */
+#define _DEFAULT_SOURCE /* explicit_bzero */
+#include "socklock/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <microhttpd.h>
+
+#include "socklock/alloc.h"
+#include "socklock/buf.h"
+#include "socklock/certgen.h"
+#include "socklock/log.h"
+#include "socklock/metrics.h"
+#include "socklock/review.h"
+
+#define CONNECTION_MEMORY_LIMIT (64u * 1024u)   /* caps the header block: 431 / 414 beyond */
+#define THREAD_STACK_SIZE       (1024u * 1024u) /* jansson at depth 2048 needs 256 KiB (ASan) */
+#define PEM_MAX                 (1024u * 1024u)
+#define KEY_MAX                 (64u * 1024u)
+
+struct sl_server {
+    struct MHD_Daemon *daemon;
+    const struct sl_policy *policy;
+    struct sl_limits limits;
+    bool mtls;
+    atomic_bool ready;
+    atomic_bool draining;
+    atomic_size_t inflight; /* body bytes reserved by requests in progress */
+    MHD_socket listen_fd;   /* set by sl_server_stop() once quiesced */
+    unsigned port;
+    char host[INET6_ADDRSTRLEN + 2];
+};
+
+enum route { ROUTE_NONE, ROUTE_VALIDATE, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_METRICS };
+
+/* Per-request context, owned by libmicrohttpd's request pointer. */
+struct req {
+    struct sl_server *srv;
+    enum route route;
+    const struct sl_profile *prof; /* ROUTE_VALIDATE only */
+    struct sl_buf body;
+    size_t reserved;          /* bytes of srv->inflight this request holds */
+    struct timespec deadline; /* CLOCK_MONOTONIC */
+};
+
+/* ---- small helpers ---------------------------------------------------------------- */
+
+static struct timespec now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts;
+}
+
+static bool past(const struct timespec *t)
+{
+    struct timespec n = now_mono();
+    return n.tv_sec > t->tv_sec || (n.tv_sec == t->tv_sec && n.tv_nsec > t->tv_nsec);
+}
+
+static double seconds_since(const struct timespec *t)
+{
+    struct timespec n = now_mono();
+    return (double)(n.tv_sec - t->tv_sec) + (double)(n.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* Copies s for a log line: bounded, with anything outside printable ASCII replaced, so
+ * request data can never forge or split log lines. */
+static void log_safe(char *out, size_t size, const char *s)
+{
+    size_t i = 0;
+    for (; s != NULL && s[i] != '\0' && i + 1 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    out[i] = '\0';
+}
+
+unsigned sl_server_parse_timeout(const char *value, unsigned max_s)
+{
+    if (value == NULL || value[0] < '0' || value[0] > '9')
+        return max_s;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull(value, &end, 10);
+    if (errno != 0)
+        return max_s;
+    unsigned long long s;
+    if (strcmp(end, "s") == 0)
+        s = n;
+    else if (strcmp(end, "ms") == 0)
+        s = n / 1000 + (n % 1000 != 0);
+    else if (strcmp(end, "m") == 0)
+        s = n > ULLONG_MAX / 60 ? ULLONG_MAX : n * 60;
+    else
+        return max_s;
+    if (s == 0 || s > max_s)
+        return max_s;
+    return (unsigned)s;
+}
+
+/* ---- answers ---------------------------------------------------------------------- */
+
+/* Queues an answer; takes ownership of body (malloc'd, may be NULL when len is 0). */
+static enum MHD_Result reply(struct sl_server *srv, struct MHD_Connection *c, unsigned status,
+                             const char *ctype, char *body, size_t len, const char *allow)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (allow != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (atomic_load(&srv->draining))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    sl_metrics_count_request(status);
+    return ret;
+}
+
+static enum MHD_Result reply_json(struct sl_server *srv, struct MHD_Connection *c, unsigned status,
+                                  const char *text)
+{
+    return reply(srv, c, status, "application/json", sl_xstrdup(text), strlen(text), NULL);
+}
+
+static enum MHD_Result reply_error(struct sl_server *srv, struct MHD_Connection *c, unsigned status,
+                                   const char *msg, const char *allow)
+{
+    size_t len = 0;
+    char *body = sl_review_error_body(msg, &len);
+    return reply(srv, c, status, "application/json", body, len, allow);
+}
+
+/* The in-flight budget is spent: 503, and the connection closes so the client retries
+ * elsewhere (TESTPLAN.md §3.3, S-01). */
+static enum MHD_Result reply_busy(struct MHD_Connection *c)
+{
+    size_t len = 0;
+    char *body = sl_review_error_body("server busy, retry", &len);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
+    MHD_destroy_response(resp);
+    sl_metrics_count_request(MHD_HTTP_SERVICE_UNAVAILABLE);
+    return ret;
+}
+
+/* ---- the checks of the first call --------------------------------------------------- */
+
+struct header_scan {
+    unsigned content_length; /* how many Content-Length headers */
+    bool transfer_encoding;
+    bool control; /* a control character in a name or value */
+};
+
+static bool has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+    struct header_scan *hs = cls;
+    SL_UNUSED(kind);
+    if (key_size == 14 && strncasecmp(key, "Content-Length", 14) == 0)
+        hs->content_length++;
+    if (key_size == 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0)
+        hs->transfer_encoding = true;
+    if (has_control(key, key_size) || (value != NULL && has_control(value, value_size)))
+        hs->control = true;
+    return MHD_YES;
+}
+
+/* "application/json", any case, optionally followed by parameters. */
+static bool is_json_media_type(const char *ct)
+{
+    if (ct == NULL)
+        return false;
+    ct += strspn(ct, " \t");
+    size_t n = strcspn(ct, ";");
+    while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+}
+
+/* A client certificate that chains to --client-ca and may authenticate TLS clients. */
+static bool client_cert_ok(struct MHD_Connection *c)
+{
+    static unsigned char client_auth_oid[] = GNUTLS_KP_TLS_WWW_CLIENT;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (ci == NULL || ci->tls_session == NULL)
+        return false;
+    gnutls_typed_vdata_st purpose = {.type = GNUTLS_DT_KEY_PURPOSE_OID, .data = client_auth_oid};
+    unsigned status = 0;
+    if (gnutls_certificate_verify_peers((gnutls_session_t)ci->tls_session, &purpose, 1, &status) !=
+        GNUTLS_E_SUCCESS)
+        return false;
+    return status == 0;
+}
+
+/* Maps a path to a route; for /validate and /validate/NAME also the profile name. */
+static enum route find_route(const char *url, const char **profile)
+{
+    *profile = NULL;
+    if (strcmp(url, "/healthz") == 0)
+        return ROUTE_HEALTHZ;
+    if (strcmp(url, "/readyz") == 0)
+        return ROUTE_READYZ;
+    if (strcmp(url, "/metrics") == 0)
+        return ROUTE_METRICS;
+    if (strcmp(url, "/validate") == 0) {
+        *profile = "default";
+        return ROUTE_VALIDATE;
+    }
+    if (strncmp(url, "/validate/", 10) == 0 && url[10] != '\0' && strchr(url + 10, '/') == NULL) {
+        *profile = url + 10;
+        return ROUTE_VALIDATE;
+    }
+    return ROUTE_NONE;
+}
+
+static enum MHD_Result answer_get(struct sl_server *srv, struct MHD_Connection *c, enum route r)
+{
+    if (r == ROUTE_METRICS) {
+        size_t len = 0;
+        char *text = sl_metrics_render(&len);
+        return reply(srv, c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len,
+                     NULL);
+    }
+    if (r == ROUTE_READYZ && (!atomic_load(&srv->ready) || atomic_load(&srv->draining)))
+        return reply_json(srv, c, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"not ready\"}");
+    return reply_json(srv, c, MHD_HTTP_OK, "{\"status\":\"ok\"}");
+}
+
+/* Takes `want` bytes from the in-flight budget; false (nothing taken) when it is spent. */
+static bool reserve(struct sl_server *srv, size_t want)
+{
+    size_t before = atomic_fetch_add(&srv->inflight, want);
+    if (before + want > srv->limits.inflight_body_bytes) {
+        atomic_fetch_sub(&srv->inflight, want);
+        return false;
+    }
+    return true;
+}
+
+/* Health endpoints: an answer queued in the first call ends the connection (libmicrohttpd
+ * discards the rest of the request), so requests without a body are answered in the next
+ * call and keep their connection alive. */
+static enum MHD_Result start_get(struct sl_server *srv, struct MHD_Connection *c, enum route r,
+                                 const struct header_scan *hs, void **req_cls)
+{
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (hs->transfer_encoding || (cl != NULL && strcmp(cl, "0") != 0))
+        return answer_get(srv, c, r);
+    struct req *rq = sl_xcalloc(1, sizeof(*rq));
+    rq->srv = srv;
+    rq->route = r;
+    sl_buf_init(&rq->body, 0);
+    *req_cls = rq;
+    return MHD_YES;
+}
+
+/* A review: media type, declared size and body budget, then the request deadline. */
+static enum MHD_Result start_review(struct sl_server *srv, struct MHD_Connection *c,
+                                    const struct sl_profile *prof, void **req_cls)
+{
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!is_json_media_type(ct))
+        return reply_error(srv, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                           "Content-Type must be application/json", NULL);
+    size_t max = srv->limits.max_body_bytes;
+    size_t declared = 0;
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl != NULL) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (errno != 0 || end == cl || *end != '\0' || cl[0] < '0' || cl[0] > '9')
+            n = ULLONG_MAX;
+        if (n > max) {
+            char msg[64];
+            snprintf(msg, sizeof(msg), "request body over %zu bytes", max);
+            return reply_error(srv, c, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL);
+        }
+        declared = (size_t)n;
+    }
+    if (declared > 0 && !reserve(srv, declared))
+        return reply_busy(c);
+
+    struct req *rq = sl_xcalloc(1, sizeof(*rq));
+    rq->srv = srv;
+    rq->route = ROUTE_VALIDATE;
+    rq->prof = prof;
+    rq->reserved = declared;
+    sl_buf_init(&rq->body, max);
+    unsigned deadline_s = sl_server_parse_timeout(
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "timeout"), SL_SERVER_MAX_DEADLINE_S);
+    rq->deadline = now_mono();
+    rq->deadline.tv_sec += deadline_s;
+    /* A client that stalls completely is closed by libmicrohttpd at the deadline too. */
+    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, deadline_s);
+    *req_cls = rq;
+    return MHD_YES;
+}
+
+/* The first call, after the headers and before any body byte (TESTPLAN.md §3.3). */
+static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *c, const char *url,
+                                  const char *method, void **req_cls)
+{
+    /* 1. Route and method; the client certificate for reviews. */
+    const char *profile_name = NULL;
+    enum route r = find_route(url, &profile_name);
+    const struct sl_profile *prof = NULL;
+    if (r == ROUTE_VALIDATE)
+        prof = sl_policy_find(srv->policy, profile_name);
+    if (r == ROUTE_NONE || (r == ROUTE_VALIDATE && prof == NULL))
+        return reply_error(srv, c, MHD_HTTP_NOT_FOUND, "not found", NULL);
+    bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+    bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+    if (r == ROUTE_VALIDATE && !post)
+        return reply_error(srv, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed", "POST");
+    if (r != ROUTE_VALIDATE && !get)
+        return reply_error(srv, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed", "GET");
+    if (r == ROUTE_VALIDATE && srv->mtls && !client_cert_ok(c))
+        return reply_error(srv, c, MHD_HTTP_FORBIDDEN, "client certificate required", NULL);
+
+    /* 2. Ambiguous framing is refused before any body byte: libmicrohttpd 0.9.75 accepts it,
+     * and a proxy in front might frame the request differently (request smuggling). A NUL in
+     * a header value cannot be seen here: 0.9.75 stores values as C strings, so the value
+     * just ends there (measured). */
+    struct header_scan hs = {0};
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, scan_header, &hs);
+    if (hs.content_length > 1)
+        return reply_error(srv, c, MHD_HTTP_BAD_REQUEST, "more than one Content-Length", NULL);
+    if (hs.content_length == 1 && hs.transfer_encoding)
+        return reply_error(srv, c, MHD_HTTP_BAD_REQUEST,
+                           "Content-Length together with Transfer-Encoding", NULL);
+    if (hs.control)
+        return reply_error(srv, c, MHD_HTTP_BAD_REQUEST, "control character in a header", NULL);
+
+    /* 3. and 4. */
+    if (r != ROUTE_VALIDATE)
+        return start_get(srv, c, r, &hs, req_cls);
+    return start_review(srv, c, prof, req_cls);
+}
+
+/* ---- body and answer ------------------------------------------------------------------ */
+
+static enum MHD_Result on_upload(struct req *rq, const char *data, size_t *size)
+{
+    if (past(&rq->deadline)) {
+        sl_log_warnx("request deadline passed during the upload; closing the connection");
+        return MHD_NO;
+    }
+    size_t n = *size;
+    /* Chunked uploads reserve from the budget as they grow. */
+    if (rq->body.len + n > rq->reserved) {
+        size_t more = rq->body.len + n - rq->reserved;
+        if (!reserve(rq->srv, more)) {
+            sl_log_warnx("in-flight body budget spent; closing the connection");
+            return MHD_NO;
+        }
+        rq->reserved += more;
+    }
+    if (sl_buf_append(&rq->body, data, n) != SL_OK) {
+        sl_log_warnx("request body over %zu bytes; closing the connection", rq->body.max);
+        return MHD_NO;
+    }
+    *size = 0;
+    return MHD_YES;
+}
+
+static void log_review(const struct sl_answer *ans, double secs)
+{
+    char uid[130], kind[65], ns[255], name[255], op[17];
+    log_safe(uid, sizeof(uid), ans->uid);
+    log_safe(kind, sizeof(kind), ans->kind);
+    log_safe(ns, sizeof(ns), ans->namespace_);
+    log_safe(name, sizeof(name), ans->name);
+    log_safe(op, sizeof(op), ans->operation);
+    sl_log_info("review uid=%s kind=%s object=%s/%s operation=%s verdict=%s%s (%.2f ms)", uid, kind,
+                ns, name, op, ans->allowed ? "allowed" : "denied",
+                ans->evaluated ? "" : " (not evaluated)", secs * 1e3);
+}
+
+static enum MHD_Result on_body_complete(struct req *rq, struct MHD_Connection *c)
+{
+    struct sl_server *srv = rq->srv;
+    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, srv->limits.idle_timeout_s);
+    if (rq->body.len == 0)
+        return reply_error(srv, c, MHD_HTTP_BAD_REQUEST, "empty body", NULL);
+
+    struct timespec start = now_mono();
+    struct sl_answer ans;
+    sl_review_answer(rq->prof, SL_EP_VALIDATE, rq->body.data, rq->body.len, &ans);
+    double secs = seconds_since(&start);
+    if (ans.http_status == MHD_HTTP_OK) {
+        log_review(&ans, secs);
+        sl_metrics_count_review("validate", ans.allowed, secs);
+    } else {
+        sl_log_info("bad review: HTTP %d", ans.http_status);
+    }
+    char *body = ans.body;
+    size_t len = ans.len;
+    ans.body = NULL;
+    unsigned status = ans.http_status > 0 ? (unsigned)ans.http_status : 500u;
+    sl_answer_cleanup(&ans);
+    return reply(srv, c, status, "application/json", body, len, NULL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    SL_UNUSED(version);
+    struct req *rq = *req_cls;
+    if (rq == NULL)
+        return first_call(cls, c, url, method, req_cls);
+    if (rq->route != ROUTE_VALIDATE) {
+        *upload_data_size = 0;
+        return answer_get(rq->srv, c, rq->route);
+    }
+    if (*upload_data_size > 0)
+        return on_upload(rq, upload_data, upload_data_size);
+    return on_body_complete(rq, c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    SL_UNUSED(cls);
+    SL_UNUSED(c);
+    switch (toe) {
+    case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+        break;
+    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+        sl_metrics_count_abort(SL_ABORT_TIMEOUT);
+        break;
+    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+        sl_metrics_count_abort(SL_ABORT_SHUTDOWN);
+        break;
+    case MHD_REQUEST_TERMINATED_READ_ERROR:
+        sl_metrics_count_abort(SL_ABORT_READ_ERROR);
+        break;
+    case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+        sl_metrics_count_abort(SL_ABORT_CLIENT);
+        break;
+    case MHD_REQUEST_TERMINATED_WITH_ERROR:
+    default:
+        sl_metrics_count_abort(SL_ABORT_ERROR);
+        break;
+    }
+    struct req *rq = *req_cls;
+    if (rq == NULL)
+        return;
+    atomic_fetch_sub(&rq->srv->inflight, rq->reserved);
+    sl_buf_cleanup(&rq->body);
+    free(rq);
+    *req_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    SL_UNUSED(cls);
+    SL_UNUSED(c);
+    SL_UNUSED(socket_context);
+    sl_metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) SL_PRINTF(2, 0);
+
+/* libmicrohttpd's own messages ("Server reached connection limit", TLS failures). */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    SL_UNUSED(cls);
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    sl_log_warnx("libmicrohttpd: %s", msg);
+}
+
+/* ---- start and stop ------------------------------------------------------------------ */
+
+/* Reads a private key file straight into one buffer that is never reallocated, so the only
+ * copy to wipe is that buffer. NUL-terminated. */
+static enum sl_status read_secret(const char *path, char **out, size_t *len, struct sl_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        sl_error_setpos(err, path, 0, 0, "cannot open: %s", strerror(errno));
+        return SL_E_IO;
+    }
+    char *buf = sl_xmalloc(KEY_MAX + 1);
+    size_t n = 0;
+    enum sl_status rc = SL_OK;
+    for (;;) {
+        ssize_t r = read(fd, buf + n, KEY_MAX + 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            sl_error_setpos(err, path, 0, 0, "cannot read: %s", strerror(errno));
+            rc = SL_E_IO;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n > KEY_MAX) {
+            sl_error_setpos(err, path, 0, 0, "file is larger than %u bytes", KEY_MAX);
+            rc = SL_E_LIMIT;
+            break;
+        }
+    }
+    close(fd);
+    if (rc != SL_OK) {
+        explicit_bzero(buf, KEY_MAX + 1);
+        free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return SL_OK;
+}
+
+static enum sl_status read_pem(const char *path, struct sl_buf *b, struct sl_error *err)
+{
+    sl_buf_init(b, PEM_MAX);
+    return sl_buf_load_file(b, path, err);
+}
+
+/* Parses "ADDR:PORT" or "[V6ADDR]:PORT" (an empty ADDR means every IPv4 address). */
+static enum sl_status parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen,
+                                   struct sl_server *srv, struct sl_error *err)
+{
+    const char *colon = strrchr(s, ':');
+    if (colon == NULL || colon[1] == '\0')
+        goto bad;
+    char host[INET6_ADDRSTRLEN + 2];
+    size_t hlen = (size_t)(colon - s);
+    if (hlen >= sizeof(host))
+        goto bad;
+    memcpy(host, s, hlen);
+    host[hlen] = '\0';
+    char *h = host;
+    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+        host[hlen - 1] = '\0';
+        h = host + 1;
+    }
+    if (h[0] == '\0') {
+        snprintf(host, sizeof(host), "0.0.0.0");
+        h = host;
+    }
+    char *end = NULL;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (errno != 0 || *end != '\0' || colon[1] < '0' || colon[1] > '9' || port < 0 || port > 65535)
+        goto bad;
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+                             .ai_socktype = SOCK_STREAM};
+    struct addrinfo *ai = NULL;
+    if (getaddrinfo(h, NULL, &hints, &ai) != 0 || ai == NULL)
+        goto bad;
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *sslen = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    if (ss->ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+    snprintf(srv->host, sizeof(srv->host), ss->ss_family == AF_INET6 ? "[%s]" : "%s", h);
+    srv->port = (unsigned)port;
+    return SL_OK;
+bad:
+    sl_error_set(err, "--listen: \"%s\" is not ADDR:PORT with a numeric address", s);
+    return SL_E_USAGE;
+}
+
+static enum sl_status start_daemon(struct sl_server *srv, const struct sl_server_config *cfg,
+                                   const struct sockaddr *sa, const char *cert, const char *key,
+                                   const char *trust, struct sl_error *err)
+{
+    unsigned flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
+    if (sa->sa_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    unsigned threads = cfg->threads;
+    if (threads > srv->limits.connections)
+        threads = srv->limits.connections;
+    /* The conditional options go through an option array; its last entry ends it. */
+    struct MHD_OptionItem extra[3];
+    size_t n = 0;
+    if (threads >= 2)
+        extra[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
+    if (trust != NULL)
+        extra[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)(uintptr_t)trust};
+    extra[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+    srv->daemon = MHD_start_daemon(
+        flags, (uint16_t)srv->port, NULL, NULL, on_request, srv,
+        /* First, so that libmicrohttpd's messages about the later options reach our log. */
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_PRIORITIES,
+        SL_SERVER_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT, srv->limits.connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->limits.per_ip_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, srv->limits.idle_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_ARRAY,
+        extra, MHD_OPTION_END);
+    if (srv->daemon == NULL) {
+        sl_error_set(err, "--listen %s: cannot start the server (see the messages above)",
+                     cfg->listen);
+        return SL_E_IO;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (info != NULL && info->port != 0)
+        srv->port = info->port;
+    return SL_OK;
+}
+
+enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_server **out,
+                               struct sl_error *err)
+{
+    enum sl_status rc = SL_OK;
+    struct sl_buf cert, trust;
+    char *key = NULL;
+    size_t key_len = 0;
+    sl_buf_init(&cert, PEM_MAX);
+    sl_buf_init(&trust, PEM_MAX);
+    struct sl_server *srv = sl_xcalloc(1, sizeof(*srv));
+    *out = NULL;
+    srv->policy = cfg->policy;
+    srv->limits = cfg->policy->limits;
+    srv->listen_fd = MHD_INVALID_SOCKET;
+    if (srv->limits.idle_timeout_s == 0 || srv->limits.connections == 0 ||
+        srv->limits.per_ip_connections == 0 || srv->limits.max_body_bytes == 0) {
+        sl_error_set(err, "policy limits: connections, per-IP connections, idle timeout and "
+                          "body size must be positive");
+        rc = SL_E_USAGE;
+        goto out;
+    }
+
+    struct sockaddr_storage ss = {0};
+    socklen_t sslen = 0;
+    rc = parse_listen(cfg->listen, &ss, &sslen, srv, err);
+    if (rc != SL_OK)
+        goto out;
+    rc = read_pem(cfg->cert_file, &cert, err);
+    if (rc == SL_OK)
+        rc = read_secret(cfg->key_file, &key, &key_len, err);
+    if (rc == SL_OK)
+        rc = sl_certgen_check_pair(cert.data, cert.len, key, key_len, cfg->cert_file, cfg->key_file,
+                                   err);
+    if (rc == SL_OK && cfg->client_ca_file != NULL) {
+        rc = read_pem(cfg->client_ca_file, &trust, err);
+        if (rc == SL_OK)
+            rc = sl_certgen_check_ca(trust.data, trust.len, cfg->client_ca_file, err);
+        srv->mtls = true;
+    }
+    if (rc != SL_OK)
+        goto out;
+    rc = start_daemon(srv, cfg, (const struct sockaddr *)&ss, cert.data, key,
+                      srv->mtls ? trust.data : NULL, err);
+    if (rc != SL_OK)
+        goto out;
+    atomic_store(&srv->ready, true);
+    sl_log_info("socklock: listening on %s:%u (threads=%u%s)", srv->host, srv->port,
+                cfg->threads >= 2 ? cfg->threads : 1, srv->mtls ? ", mutual TLS" : "");
+    *out = srv;
+    srv = NULL;
+out:
+    /* GnuTLS holds its own parsed copy of the key now (or never will): wipe ours. */
+    if (key != NULL) {
+        explicit_bzero(key, KEY_MAX + 1);
+        free(key);
+    }
+    sl_buf_cleanup(&cert);
+    sl_buf_cleanup(&trust);
+    sl_server_free(srv);
+    return rc;
+}
+
+unsigned sl_server_port(const struct sl_server *srv)
+{
+    return srv->port;
+}
+
+void sl_server_begin_drain(struct sl_server *srv)
+{
+    atomic_store(&srv->draining, true);
+}
+
+void sl_server_stop(struct sl_server *srv, unsigned drain_timeout_s)
+{
+    if (srv == NULL || srv->daemon == NULL)
+        return;
+    atomic_store(&srv->draining, true);
+    srv->listen_fd = MHD_quiesce_daemon(srv->daemon);
+    /* Without shutdown() connections queued in the backlog hang until reset; with it they
+     * are refused at once (TESTPLAN.md §3.7). */
+    if (srv->listen_fd != MHD_INVALID_SOCKET)
+        shutdown(srv->listen_fd, SHUT_RDWR);
+    struct timespec end = now_mono();
+    end.tv_sec += drain_timeout_s;
+    unsigned left = 0;
+    for (;;) {
+        const union MHD_DaemonInfo *info =
+            MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        left = info != NULL ? info->num_connections : 0;
+        if (left == 0 || past(&end))
+            break;
+        struct timespec tick = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+    }
+    if (left > 0)
+        sl_log_warnx("drain timeout: closing %u open connections", left);
+    else
+        sl_log_debug("all connections closed");
+    MHD_stop_daemon(srv->daemon);
+    srv->daemon = NULL;
+    /* A quiesced socket must stay open until MHD_stop_daemon() (microhttpd.h). */
+    if (srv->listen_fd != MHD_INVALID_SOCKET)
+        close(srv->listen_fd);
+    srv->listen_fd = MHD_INVALID_SOCKET;
+}
+
+void sl_server_free(struct sl_server *srv)
+{
+    if (srv == NULL)
+        return;
+    if (srv->daemon != NULL)
+        MHD_stop_daemon(srv->daemon);
+    if (srv->listen_fd != MHD_INVALID_SOCKET)
+        close(srv->listen_fd);
+    free(srv);
+}
