@@ -1,0 +1,480 @@
+/* HTTP contract of the running server: routes, reviews, and every error status of
+ * TESTPLAN.md §5.6, each followed by a good request on a new connection. */
+#include "itest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "testutil.h"
+
+#define PORT      (it_env.main.port)
+#define SEVEN_MIB (7u * 1024u * 1024u)
+
+static void post(const char *path, const char *ctype, const char *body, struct it_resp *r)
+{
+    struct it_req q = {.path = path, .ctype = ctype, .body = body, .len = strlen(body)};
+    it_request(PORT, &q, r);
+}
+
+static void get(const char *path, struct it_resp *r)
+{
+    struct it_req q = {.path = path};
+    it_request(PORT, &q, r);
+}
+
+/* Asserts status, JSON Content-Type and, when want_error is set, that the body is
+ * {"error": "...want_error..."}. */
+static void expect_error(const struct it_resp *r, long status, const char *want_error)
+{
+    ck_assert_msg(r->status == status, "status %ld, wanted %ld (body %s)", r->status, status,
+                  r->body);
+    char ct[128];
+    ck_assert(it_resp_header(r, "Content-Type", ct, sizeof(ct)));
+    ck_assert_str_eq(ct, "application/json");
+    json_t *j = tu_json(r->body);
+    const char *msg = json_string_value(json_object_get(j, "error"));
+    ck_assert_msg(msg != NULL, "no error member in %s", r->body);
+    if (want_error != NULL)
+        ck_assert_msg(strstr(msg, want_error) != NULL, "error \"%s\" lacks \"%s\"", msg,
+                      want_error);
+    json_decref(j);
+}
+
+/* Parses an AdmissionReview answer and checks the envelope. Returns the response object
+ * (a new reference to the whole document is kept in *doc). */
+static json_t *expect_review(const struct it_resp *r, const char *api_version, const char *uid,
+                             json_t **doc)
+{
+    ck_assert_msg(r->status == 200, "status %ld: %s", r->status, r->body);
+    char ct[128];
+    ck_assert(it_resp_header(r, "Content-Type", ct, sizeof(ct)));
+    ck_assert_str_eq(ct, "application/json");
+    *doc = tu_json(r->body);
+    ck_assert_str_eq(json_string_value(json_object_get(*doc, "apiVersion")), api_version);
+    ck_assert_str_eq(json_string_value(json_object_get(*doc, "kind")), "AdmissionReview");
+    json_t *resp = json_object_get(*doc, "response");
+    ck_assert_ptr_nonnull(resp);
+    ck_assert_str_eq(json_string_value(json_object_get(resp, "uid")), uid);
+    ck_assert_ptr_null(json_object_get(resp, "patch"));
+    ck_assert_ptr_null(json_object_get(resp, "patchType"));
+    return resp;
+}
+
+START_TEST(test_health_endpoints)
+{
+    struct it_resp r;
+    get("/healthz", &r);
+    ck_assert_int_eq(r.status, 200);
+    it_resp_cleanup(&r);
+    get("/readyz", &r);
+    ck_assert_int_eq(r.status, 200);
+    it_resp_cleanup(&r);
+    get("/metrics", &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "# TYPE socklock_requests_total counter"));
+    ck_assert_ptr_nonnull(strstr(r.body, "socklock_admission_review_duration_seconds_bucket"));
+    ck_assert_ptr_nonnull(strstr(r.body, "socklock_connections_open"));
+    it_resp_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_allowed_pod)
+{
+    char *body = it_review_good("admission.k8s.io/v1", "0f6c7e0a-1d2b-4c3d-9e8f-aabbccddeeff");
+    struct it_resp r;
+    post("/validate", "application/json", body, &r);
+    json_t *doc = NULL;
+    json_t *resp =
+        expect_review(&r, "admission.k8s.io/v1", "0f6c7e0a-1d2b-4c3d-9e8f-aabbccddeeff", &doc);
+    ck_assert_msg(json_is_true(json_object_get(resp, "allowed")), "denied: %s", r.body);
+    ck_assert_ptr_null(json_object_get(resp, "status"));
+    json_decref(doc);
+    it_resp_cleanup(&r);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_denied_pod)
+{
+    char *body = it_review_bad("admission.k8s.io/v1", "denied-1");
+    struct it_resp r;
+    post("/validate", "application/json", body, &r);
+    json_t *doc = NULL;
+    json_t *resp = expect_review(&r, "admission.k8s.io/v1", "denied-1", &doc);
+    ck_assert(json_is_false(json_object_get(resp, "allowed")));
+    json_t *st = json_object_get(resp, "status");
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "code")), 403);
+    ck_assert_str_eq(json_string_value(json_object_get(st, "reason")), "Forbidden");
+    const char *msg = json_string_value(json_object_get(st, "message"));
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_ptr_nonnull(strstr(msg, "privileged"));
+    ck_assert_ptr_nonnull(strstr(msg, "host namespaces"));
+    json_decref(doc);
+    it_resp_cleanup(&r);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_v1beta1_echoed)
+{
+    char *body = it_review_good("admission.k8s.io/v1beta1", "beta-uid");
+    struct it_resp r;
+    post("/validate", "application/json", body, &r);
+    json_t *doc = NULL;
+    expect_review(&r, "admission.k8s.io/v1beta1", "beta-uid", &doc);
+    json_decref(doc);
+    it_resp_cleanup(&r);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_uid_escapes_echoed)
+{
+    /* JSON escapes in the uid come back as the same decoded string (K-01). */
+    char *body = it_review_good("admission.k8s.io/v1", "q\\\"\\u00e9x");
+    struct it_resp r;
+    post("/validate", "application/json", body, &r);
+    json_t *doc = NULL;
+    expect_review(&r, "admission.k8s.io/v1", "q\"\xc3\xa9x", &doc);
+    json_decref(doc);
+    it_resp_cleanup(&r);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_named_profile)
+{
+    char *body = it_review_good("admission.k8s.io/v1", "named");
+    struct it_resp r;
+    post("/validate/default", "application/json", body, &r);
+    json_t *doc = NULL;
+    expect_review(&r, "admission.k8s.io/v1", "named", &doc);
+    json_decref(doc);
+    it_resp_cleanup(&r);
+    post("/validate/no-such-profile", "application/json", body, &r);
+    expect_error(&r, 404, "not found");
+    it_resp_cleanup(&r);
+    free(body);
+    it_assert_alive(PORT);
+}
+END_TEST
+
+START_TEST(test_keep_alive)
+{
+    /* Two reviews on one libcurl handle share one connection. */
+    char *body = it_review_good("admission.k8s.io/v1", "ka");
+    CURL *h = curl_easy_init();
+    char url[128], res[128];
+    snprintf(url, sizeof(url), "https://socklock.socklock.svc:%u/validate", PORT);
+    snprintf(res, sizeof(res), "socklock.socklock.svc:%u:127.0.0.1", PORT);
+    struct curl_slist *resolve = curl_slist_append(NULL, res);
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+    FILE *devnull = fopen("/dev/null", "w");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_RESOLVE, resolve);
+    curl_easy_setopt(h, CURLOPT_CAINFO, it_env.ca);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, devnull);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(curl_easy_perform(h), CURLE_OK);
+        long code = 0, conns = -1;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+        curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns);
+        ck_assert_int_eq(code, 200);
+        ck_assert_int_eq(conns, i == 0 ? 1 : 0);
+    }
+    fclose(devnull);
+    curl_slist_free_all(hdrs);
+    curl_slist_free_all(resolve);
+    curl_easy_cleanup(h);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_not_found)
+{
+    static const char *const paths[] = {"/nope", "/", "/validate/a/b", "/mutate", "/healthz/x"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        struct it_resp r;
+        get(paths[i], &r);
+        ck_assert_msg(r.status == 404, "%s: %ld", paths[i], r.status);
+        ck_assert_str_eq(r.body, "{\"error\":\"not found\"}");
+        it_resp_cleanup(&r);
+    }
+    it_assert_alive(PORT);
+}
+END_TEST
+
+START_TEST(test_wrong_method)
+{
+    struct it_resp r;
+    char allow[64];
+    get("/validate", &r);
+    expect_error(&r, 405, NULL);
+    ck_assert(it_resp_header(&r, "Allow", allow, sizeof(allow)));
+    ck_assert_str_eq(allow, "POST");
+    it_resp_cleanup(&r);
+    struct it_req q = {
+        .method = "PUT", .path = "/validate", .ctype = "application/json", .body = "{}", .len = 2};
+    it_request(PORT, &q, &r);
+    expect_error(&r, 405, NULL);
+    it_resp_cleanup(&r);
+    post("/healthz", "application/json", "{}", &r);
+    expect_error(&r, 405, NULL);
+    ck_assert(it_resp_header(&r, "Allow", allow, sizeof(allow)));
+    ck_assert_str_eq(allow, "GET");
+    it_resp_cleanup(&r);
+    it_assert_alive(PORT);
+}
+END_TEST
+
+START_TEST(test_media_type)
+{
+    char *body = it_review_good("admission.k8s.io/v1", "media");
+    static const char *const bad[] = {"text/plain", NULL, "application/yaml", "application/jsonx",
+                                      "application/x-www-form-urlencoded"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct it_resp r;
+        post("/validate", bad[i], body, &r);
+        expect_error(&r, 415, "application/json");
+        it_resp_cleanup(&r);
+        it_assert_alive(PORT);
+    }
+    struct it_resp r;
+    post("/validate", "application/json; charset=utf-8", body, &r);
+    ck_assert_int_eq(r.status, 200);
+    it_resp_cleanup(&r);
+    post("/validate", "Application/JSON", body, &r);
+    ck_assert_int_eq(r.status, 200);
+    it_resp_cleanup(&r);
+    free(body);
+}
+END_TEST
+
+/* Feeds zeros to libcurl's upload. */
+struct zeros {
+    size_t left;
+};
+
+static size_t read_zeros(char *buf, size_t size, size_t n, void *userdata)
+{
+    struct zeros *z = userdata;
+    size_t k = size * n < z->left ? size * n : z->left;
+    memset(buf, '0', k);
+    z->left -= k;
+    return k;
+}
+
+static CURLcode upload(const char *const *headers, curl_off_t declared, size_t total, long *status,
+                       curl_off_t *uploaded)
+{
+    CURL *h = curl_easy_init();
+    char url[128], res[128];
+    snprintf(url, sizeof(url), "https://socklock.socklock.svc:%u/validate", PORT);
+    snprintf(res, sizeof(res), "socklock.socklock.svc:%u:127.0.0.1", PORT);
+    struct curl_slist *resolve = curl_slist_append(NULL, res);
+    struct curl_slist *hdrs = NULL;
+    for (size_t i = 0; headers[i] != NULL; i++)
+        hdrs = curl_slist_append(hdrs, headers[i]);
+    struct zeros z = {total};
+    FILE *devnull = fopen("/dev/null", "w");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_RESOLVE, resolve);
+    curl_easy_setopt(h, CURLOPT_CAINFO, it_env.ca);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_zeros);
+    curl_easy_setopt(h, CURLOPT_READDATA, &z);
+    if (declared >= 0)
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, declared);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, devnull);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, uploaded);
+    fclose(devnull);
+    curl_slist_free_all(hdrs);
+    curl_slist_free_all(resolve);
+    curl_easy_cleanup(h);
+    return rc;
+}
+
+START_TEST(test_too_large_declared)
+{
+    /* B-05: 413 before the body, and with Expect: 100-continue not one body byte sent. */
+    static const char *const hdrs[] = {"Content-Type: application/json", "Expect: 100-continue",
+                                       NULL};
+    long status = 0;
+    curl_off_t up = -1;
+    CURLcode rc = upload(hdrs, 8 * 1024 * 1024, 8 * 1024 * 1024, &status, &up);
+    ck_assert_msg(rc == CURLE_OK, "%s", curl_easy_strerror(rc));
+    ck_assert_int_eq(status, 413);
+    ck_assert_int_eq(up, 0);
+
+    struct it_req q = {.path = "/validate",
+                       .ctype = "application/json",
+                       .body = "{}",
+                       .len = 2,
+                       .headers = (const char *const[]){"Content-Length: 7340033", NULL}};
+    struct it_resp r;
+    /* libcurl would send only 2 bytes; the server answers from the header alone. */
+    it_request(PORT, &q, &r);
+    expect_error(&r, 413, "request body over 7340032 bytes");
+    it_resp_cleanup(&r);
+    it_assert_alive(PORT);
+}
+END_TEST
+
+START_TEST(test_chunked_too_large)
+{
+    /* B-06: a chunked body growing past the limit closes the connection, no answer. */
+    static const char *const hdrs[] = {"Content-Type: application/json",
+                                       "Transfer-Encoding: chunked", NULL};
+    long status = 0;
+    curl_off_t up = 0;
+    CURLcode rc = upload(hdrs, -1, SEVEN_MIB + 1024 * 1024, &status, &up);
+    /* libcurl may have seen "100 Continue" before the close; never a final status. */
+    ck_assert_msg(rc != CURLE_OK && (status == 0 || status == 100), "rc %d status %ld", (int)rc,
+                  status);
+    it_assert_alive(PORT);
+}
+END_TEST
+
+START_TEST(test_body_at_limit_is_read)
+{
+    /* Exactly the limit is read (and is bad JSON, so 400, not 413). */
+    static const char *const hdrs[] = {"Content-Type: application/json", NULL};
+    long status = 0;
+    curl_off_t up = 0;
+    CURLcode rc = upload(hdrs, SEVEN_MIB, SEVEN_MIB, &status, &up);
+    ck_assert_msg(rc == CURLE_OK, "%s", curl_easy_strerror(rc));
+    ck_assert_int_eq(status, 400);
+    it_assert_alive(PORT);
+}
+END_TEST
+
+START_TEST(test_bad_bodies)
+{
+    struct {
+        const char *body;
+        const char *error;
+    } cases[] = {
+        {"", "empty body"},
+        {"not json", "invalid JSON"},
+        {"{\"apiVersion\":", "invalid JSON"},
+        {"[]", NULL},
+        {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{}}",
+         NULL},
+        {"{\"apiVersion\":\"admission.k8s.io/v2\",\"kind\":\"AdmissionReview\","
+         "\"request\":{\"uid\":\"x\"}}",
+         "not an AdmissionReview"},
+        {"{\"a\":1,\"a\":2}", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct it_resp r;
+        post("/validate", "application/json", cases[i].body, &r);
+        expect_error(&r, 400, cases[i].error);
+        it_resp_cleanup(&r);
+        it_assert_alive(PORT);
+    }
+}
+END_TEST
+
+/* Sends a raw request and asserts a 400 answer before the body (B-09, B-10, B-14). */
+static void expect_raw_400(const char *req, size_t len)
+{
+    bool closed = false;
+    char *answer = it_raw(PORT, req, len, 5, &closed);
+    ck_assert_msg(strncmp(answer, "HTTP/1.1 400 ", 13) == 0, "answer to %s: %s", req, answer);
+    ck_assert_ptr_nonnull(strstr(answer, "Content-Type: application/json"));
+    ck_assert_ptr_nonnull(strstr(answer, "{\"error\":"));
+    free(answer);
+    it_assert_alive(PORT);
+}
+
+#define RAW_HEAD "POST /validate HTTP/1.1\r\nHost: socklock\r\nContent-Type: application/json\r\n"
+
+START_TEST(test_ambiguous_framing)
+{
+    static const char *const reqs[] = {
+        RAW_HEAD "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+        RAW_HEAD "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+        RAW_HEAD "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        RAW_HEAD "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)
+        expect_raw_400(reqs[i], strlen(reqs[i]));
+}
+END_TEST
+
+START_TEST(test_control_characters)
+{
+    static const char *const reqs[] = {
+        RAW_HEAD "X-Trace: a\x01"
+                 "b\r\nContent-Length: 2\r\n\r\n{}",
+        RAW_HEAD "X-Trace: a\rb\r\nContent-Length: 2\r\n\r\n{}",
+        RAW_HEAD "X-Trace: a\x7f"
+                 "b\r\nContent-Length: 2\r\n\r\n{}",
+        RAW_HEAD "X-Tr\x02"
+                 "ace: ab\r\nContent-Length: 2\r\n\r\n{}",
+    };
+    for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)
+        expect_raw_400(reqs[i], strlen(reqs[i]));
+    /* A tab inside a value is allowed. */
+    static const char ok[] = RAW_HEAD "X-Trace: a\tb\r\nContent-Length: 2\r\n\r\n{}";
+    bool closed = false;
+    char *answer = it_raw(PORT, ok, strlen(ok), 5, &closed);
+    ck_assert_msg(strstr(answer, "not an AdmissionReview") != NULL, "%s", answer);
+    free(answer);
+}
+END_TEST
+
+START_TEST(test_request_deadline)
+{
+    /* B-08 / H-09: a body that stalls is closed at ?timeout=, long before the idle timeout,
+     * and gets no answer. */
+    static const char req[] = "POST /validate?timeout=1s HTTP/1.1\r\nHost: socklock\r\n"
+                              "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                              "{\"apiVersi";
+    double start = it_now();
+    bool closed = false;
+    char *answer = it_raw(PORT, req, strlen(req), 8, &closed);
+    double took = it_now() - start;
+    ck_assert_msg(closed, "still open after %.1f s", took);
+    ck_assert_msg(answer[0] == '\0', "answered: %s", answer);
+    ck_assert_msg(took >= 0.9 && took < 7, "closed after %.2f s", took);
+    free(answer);
+    it_assert_alive(PORT);
+}
+END_TEST
+
+Suite *it_suite_http(void)
+{
+    Suite *s = suite_create("http");
+    TCase *tc = tcase_create("http");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_health_endpoints);
+    tcase_add_test(tc, test_allowed_pod);
+    tcase_add_test(tc, test_denied_pod);
+    tcase_add_test(tc, test_v1beta1_echoed);
+    tcase_add_test(tc, test_uid_escapes_echoed);
+    tcase_add_test(tc, test_named_profile);
+    tcase_add_test(tc, test_keep_alive);
+    tcase_add_test(tc, test_not_found);
+    tcase_add_test(tc, test_wrong_method);
+    tcase_add_test(tc, test_media_type);
+    tcase_add_test(tc, test_too_large_declared);
+    tcase_add_test(tc, test_chunked_too_large);
+    tcase_add_test(tc, test_body_at_limit_is_read);
+    tcase_add_test(tc, test_bad_bodies);
+    tcase_add_test(tc, test_ambiguous_framing);
+    tcase_add_test(tc, test_control_characters);
+    tcase_add_test(tc, test_request_deadline);
+    suite_add_tcase(s, tc);
+    return s;
+}

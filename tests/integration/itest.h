@@ -1,0 +1,95 @@
+/* Integration test harness: socklock server processes, certificates, and HTTPS clients
+ * (libcurl, plus a raw TLS socket for requests libcurl will not send). Private to
+ * tests/integration. */
+#ifndef SOCKLOCK_ITEST_H
+#define SOCKLOCK_ITEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <check.h>
+
+/* A server process started by it_server_start(). */
+struct it_server {
+    pid_t pid;
+    unsigned port;
+    char log[512]; /* its stderr */
+};
+
+/* Set up once by main() before any test forks. */
+struct it_env {
+    char dir[256]; /* temporary directory, removed at the end */
+    char ca[512];  /* ca.crt, ca.key, tls.crt, tls.key written by `socklock certs` */
+    char ca_key[512];
+    char crt[512];
+    char key[512];
+    char bundle[512];      /* the caBundle `socklock certs` printed */
+    struct it_server main; /* the shared server, default policy */
+    struct it_server mtls; /* the shared server with --client-ca */
+};
+extern struct it_env it_env;
+
+/* Runs argv (argv[0] is the program) with stdout and stderr going to the given files (NULL:
+ * /dev/null), waits up to timeout_s and returns its exit status, or -1 when it had to be
+ * killed or did not exit normally. */
+int it_run(const char *const *argv, const char *out_path, const char *err_path, double timeout_s);
+
+/* Starts `$SOCKLOCK_BIN serve --listen 127.0.0.1:0 ARGS...` and waits for its "listening on"
+ * line. The server dies with the process that started it. False when it did not come up (its
+ * log says why). */
+bool it_server_start(struct it_server *s, const char *name, const char *const *args);
+/* SIGKILL and reap. */
+void it_server_kill(struct it_server *s);
+/* Sends sig and waits up to timeout_s for the exit; returns the exit status or -1. */
+int it_server_signal_wait(struct it_server *s, int sig, double timeout_s);
+
+/* One HTTPS request through libcurl, verifying the server against it_env.ca. */
+struct it_req {
+    const char *method; /* default GET, or POST when body is set */
+    const char *path;
+    const char *ctype; /* Content-Type; NULL: none */
+    const char *body;
+    size_t len;
+    const char *const *headers; /* extra header lines, NULL-terminated */
+    long sslversion;            /* CURLOPT_SSLVERSION; 0: default */
+    const char *cipher_list;
+    const char *host; /* name to verify; default socklock.socklock.svc */
+    const char *client_cert, *client_key;
+};
+
+struct it_resp {
+    int curl_rc; /* CURLcode */
+    long status;
+    char *body; /* NUL-terminated */
+    size_t len;
+    char *headers;
+    double upload_bytes;
+};
+
+void it_request(unsigned port, const struct it_req *q, struct it_resp *r);
+void it_resp_cleanup(struct it_resp *r);
+/* The value of response header `name` (case-insensitive), copied into out; false if absent. */
+bool it_resp_header(const struct it_resp *r, const char *name, char *out, size_t size);
+
+/* Sends raw bytes over a fresh TLS connection and collects the answer until the server
+ * closes or wait_s passes. Returns the bytes received (NUL-terminated, possibly empty);
+ * *closed tells whether the server closed. Caller frees. */
+char *it_raw(unsigned port, const char *data, size_t len, double wait_s, bool *closed);
+
+/* An AdmissionReview for a pod, as text. Caller frees. */
+char *it_review_good(const char *api_version, const char *uid);
+char *it_review_bad(const char *api_version, const char *uid);
+
+/* POSTs a good review to /validate on a new connection and asserts HTTP 200 with its uid
+ * echoed: the server survived whatever the test did before. */
+void it_assert_alive(unsigned port);
+
+double it_now(void);
+
+Suite *it_suite_http(void);
+Suite *it_suite_tls(void);
+Suite *it_suite_lifecycle(void);
+Suite *it_suite_conformance(void);
+
+#endif

@@ -1,0 +1,181 @@
+/* Integration runner: makes certificates with `socklock certs`, starts the shared servers on
+ * 127.0.0.1 with free ports, runs the suites (each test in its own process, as Check forks),
+ * then kills the servers and removes the temporary directory. Servers die with this process
+ * even when it crashes (PR_SET_PDEATHSIG). Also the conformance suite: every wrapped review
+ * in ../shared/conformance/admission-review through the real server. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "itest.h"
+
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "socklock/alloc.h"
+#include "testutil.h"
+
+START_TEST(test_conformance_reviews)
+{
+    const char *dir = tu_conformance_dir();
+    if (dir == NULL) {
+        printf("SKIP conformance: ../shared/conformance not found\n");
+        return;
+    }
+    char index[1024];
+    snprintf(index, sizeof(index), "%s/admission-review/index.tsv", dir);
+    size_t len = 0;
+    char *text = tu_read_file(index, &len);
+    ck_assert_msg(text != NULL, "cannot read %s", index);
+    size_t count = 0;
+    char *save = NULL;
+    char *line = strtok_r(text, "\n", &save);
+    for (line = strtok_r(NULL, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+        /* Column 2 is wrapped_path: the review as the API server would POST it. */
+        char *tab = strchr(line, '\t');
+        ck_assert_ptr_nonnull(tab);
+        char *end = strchr(tab + 1, '\t');
+        ck_assert_ptr_nonnull(end);
+        *end = '\0';
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/admission-review/%s", dir, tab + 1);
+        size_t blen = 0;
+        char *body = tu_read_file(path, &blen);
+        ck_assert_msg(body != NULL, "cannot read %s", path);
+        json_t *req = tu_json(body);
+        const char *uid =
+            json_string_value(json_object_get(json_object_get(req, "request"), "uid"));
+        const char *api = json_string_value(json_object_get(req, "apiVersion"));
+        ck_assert_ptr_nonnull(uid);
+
+        struct it_req q = {
+            .path = "/validate", .ctype = "application/json", .body = body, .len = blen};
+        struct it_resp r;
+        it_request(it_env.main.port, &q, &r);
+        ck_assert_msg(r.status == 200, "%s: HTTP %ld %s", path, r.status, r.body);
+        json_t *ans = tu_json(r.body);
+        json_t *resp = json_object_get(ans, "response");
+        ck_assert_msg(json_is_string(json_object_get(resp, "uid")), "%s: no uid", path);
+        ck_assert_str_eq(json_string_value(json_object_get(resp, "uid")), uid);
+        ck_assert_str_eq(json_string_value(json_object_get(ans, "apiVersion")), api);
+        ck_assert(json_is_boolean(json_object_get(resp, "allowed")));
+        json_decref(ans);
+        json_decref(req);
+        it_resp_cleanup(&r);
+        free(body);
+        count++;
+    }
+    ck_assert_uint_eq(count, 37);
+    free(text);
+}
+END_TEST
+
+START_TEST(test_servers_still_alive)
+{
+    /* Runs last: nothing above crashed the shared servers. */
+    ck_assert_int_eq(kill(it_env.main.pid, 0), 0);
+    ck_assert_int_eq(kill(it_env.mtls.pid, 0), 0);
+    it_assert_alive(it_env.main.port);
+}
+END_TEST
+
+Suite *it_suite_conformance(void)
+{
+    Suite *s = suite_create("conformance");
+    TCase *tc = tcase_create("admission-review");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_conformance_reviews);
+    suite_add_tcase(s, tc);
+    TCase *end = tcase_create("liveness");
+    tcase_add_test(end, test_servers_still_alive);
+    suite_add_tcase(s, end);
+    return s;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static bool setup(void)
+{
+    snprintf(it_env.dir, sizeof(it_env.dir), "/tmp/socklock-it-XXXXXX");
+    if (mkdtemp(it_env.dir) == NULL) {
+        perror("mkdtemp");
+        return false;
+    }
+    char certs[400], err_log[400];
+    snprintf(certs, sizeof(certs), "%s/certs", it_env.dir);
+    snprintf(it_env.ca, sizeof(it_env.ca), "%s/ca.crt", certs);
+    snprintf(it_env.ca_key, sizeof(it_env.ca_key), "%s/ca.key", certs);
+    snprintf(it_env.crt, sizeof(it_env.crt), "%s/tls.crt", certs);
+    snprintf(it_env.key, sizeof(it_env.key), "%s/tls.key", certs);
+    snprintf(it_env.bundle, sizeof(it_env.bundle), "%s/bundle.txt", it_env.dir);
+    snprintf(err_log, sizeof(err_log), "%s/certs.log", it_env.dir);
+    const char *argv[] = {tu_socklock_bin(), "certs",    "--out",  certs, "--service", "socklock",
+                          "--namespace",     "socklock", "--days", "2",   NULL};
+    int st = it_run(argv, it_env.bundle, err_log, 30);
+    if (st != 0) {
+        fprintf(stderr, "run_integration: `%s certs` failed (%d); is SOCKLOCK_BIN right?\n",
+                tu_socklock_bin(), st);
+        return false;
+    }
+    const char *args[] = {"--cert", it_env.crt, "--key", it_env.key, NULL};
+    if (!it_server_start(&it_env.main, "main", args)) {
+        fprintf(stderr, "run_integration: the server did not start; see %s\n", it_env.main.log);
+        return false;
+    }
+    const char *margs[] = {"--cert",      it_env.crt, "--key", it_env.key,
+                           "--client-ca", it_env.ca,  NULL};
+    if (!it_server_start(&it_env.mtls, "mtls", margs)) {
+        fprintf(stderr, "run_integration: the mTLS server did not start; see %s\n",
+                it_env.mtls.log);
+        return false;
+    }
+    return true;
+}
+
+int main(void)
+{
+    sl_alloc_init();
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int failed = 1;
+    if (setup()) {
+        SRunner *sr = srunner_create(it_suite_http());
+        srunner_add_suite(sr, it_suite_tls());
+        srunner_add_suite(sr, it_suite_lifecycle());
+        srunner_add_suite(sr, it_suite_conformance());
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+    }
+    /* Stop the shared servers the graceful way (a second signal skips the shutdown delay),
+     * so that sanitizer builds check them for leaks and errors at exit. */
+    struct it_server *servers[] = {&it_env.main, &it_env.mtls};
+    for (size_t i = 0; i < 2; i++) {
+        if (servers[i]->pid <= 0)
+            continue;
+        kill(servers[i]->pid, SIGTERM);
+        nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
+        int st = it_server_signal_wait(servers[i], SIGINT, 20);
+        if (st != 0) {
+            fprintf(stderr, "run_integration: a server exited with %d; see %s\n", st,
+                    servers[i]->log);
+            failed++;
+        }
+    }
+    if (getenv("SOCKLOCK_KEEP_TMP") == NULL && failed == 0 && it_env.dir[0] != '\0')
+        nftw(it_env.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    else
+        fprintf(stderr, "run_integration: kept %s\n", it_env.dir);
+    curl_global_cleanup();
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
