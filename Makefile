@@ -55,7 +55,7 @@ BIN       = $(BUILD)/socklock
 UNITS     = $(BUILD)/tests/run_units
 INTEG     = $(BUILD)/tests/run_integration
 
-.PHONY: all run test deps install clean format format-check units integration conformance bench lint
+.PHONY: all run test deps install clean format format-check units integration bench valgrind
 
 all: socklock
 
@@ -135,6 +135,13 @@ $(BUILD)/tests/review_bench: $(BUILD)/tests/bench/review_bench.o $(BUILD)/libsoc
 # Figures for notes, never assertions: the in-process cost of one review of each payload.
 # ../shared/bench/run.sh compares the running server with nginx and a Go webhook.
 BENCH_PAYLOADS ?= $(wildcard ../shared/bench/payloads/*.json) tests/fixtures/reviews/deployment-sockshop.json
+# The unit suites under valgrind, in one process (Check's fork mode hides children).
+VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+           --error-exitcode=99
+valgrind: deps
+	$(MAKE) --no-print-directory $(UNITS) $(BIN)
+	CK_FORK=no SOCKLOCK_BIN=$(BIN) $(VALGRIND) $(UNITS)
+
 bench: $(BUILD)/tests/review_bench $(BIN)
 	@for p in $(BENCH_PAYLOADS); do $(BUILD)/tests/review_bench $$p 20000; done
 	@ls -l $(BIN) | awk '{print "binary: " $$5 " bytes (with debug info)"}'
