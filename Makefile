@@ -151,11 +151,13 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 socklock $(DESTDIR)$(PREFIX)/bin/socklock
 
+FORMAT_FILES = src/*.c src/*.h include/socklock/*.h tests/*.c tests/*.h tests/integration/*.c \
+               tests/integration/*.h tests/bench/*.c
 format:
-	clang-format -i src/*.c include/socklock/*.h tests/*.c tests/integration/*.c
+	clang-format -i $(FORMAT_FILES)
 
 format-check:
-	clang-format --dry-run -Werror src/*.c include/socklock/*.h tests/*.c tests/integration/*.c
+	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 clean:
 	rm -rf build socklock

@@ -6,9 +6,9 @@
 
 #include "socklock/policy.h"
 
-int sl_cli_serve(int argc, char **argv);  /* cli_serve.c */
-int sl_cli_certs(int argc, char **argv);  /* cli_serve.c */
-int sl_cli_check(int argc, char **argv);  /* cli_check.c */
+int sl_cli_serve(int argc, char **argv); /* cli_serve.c */
+int sl_cli_certs(int argc, char **argv); /* cli_serve.c */
+int sl_cli_check(int argc, char **argv); /* cli_check.c */
 
 /* Loads the policy file at path, or the embedded default when path is NULL. Prints the
  * error (FILE:LINE:COLUMN: message) and returns NULL on failure. Caller frees. */

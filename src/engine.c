@@ -24,11 +24,11 @@
 #include "socklock/buf.h"
 #include "socklock/workload.h"
 
-#define MAX_WARNINGS 10
-#define MAX_WARNING_BYTES 120
+#define MAX_WARNINGS       10
+#define MAX_WARNING_BYTES  120
 #define MAX_WARNINGS_TOTAL 2048
-#define MAX_MESSAGE_BYTES 4096
-#define MAX_AUDIT_BYTES 1024
+#define MAX_MESSAGE_BYTES  4096
+#define MAX_AUDIT_BYTES    1024
 
 static const char *const ignored_pod_subresources[] = {
     "exec", "attach", "binding", "eviction", "log", "portforward", "proxy", "status",
@@ -81,8 +81,7 @@ static const json_t *container_list(const json_t *spec, const char *key)
 /* Kubernetes' corev1.SeccompContainerAnnotationKeyPrefix. */
 #define SECCOMP_CONTAINER_PREFIX "container.seccomp.security.alpha.kubernetes.io/"
 
-static bool seccomp_annotation_changed(const json_t *meta, const json_t *old_meta,
-                                       const char *name)
+static bool seccomp_annotation_changed(const json_t *meta, const json_t *old_meta, const char *name)
 {
     char *key = sl_xasprintf(SECCOMP_CONTAINER_PREFIX "%s", name);
     const char *a = str_at(json_object_get(meta, "annotations"), key);
@@ -231,8 +230,7 @@ static void add_warnings(struct sl_verdict *v, const char *profile)
     for (size_t i = 0; i < n; i++) {
         char *raw;
         if (i + 1 == MAX_WARNINGS && f->len > MAX_WARNINGS)
-            raw = sl_xasprintf("socklock %s: ... and %zu more violations", profile,
-                               f->len - i);
+            raw = sl_xasprintf("socklock %s: ... and %zu more violations", profile, f->len - i);
         else if (f->items[i].detail && *f->items[i].detail)
             raw = sl_xasprintf("socklock %s: %s (%s)", profile, f->items[i].reason,
                                f->items[i].detail);

@@ -176,9 +176,8 @@ char *sl_policy_dump(const struct sl_policy *pol)
                   "  shutdownDelaySeconds: %u\n"
                   "  drainTimeoutSeconds: %u\n"
                   "profiles:\n",
-                  l->max_body_bytes, l->inflight_body_bytes, l->connections,
-                  l->per_ip_connections, l->idle_timeout_s, l->shutdown_delay_s,
-                  l->drain_timeout_s);
+                  l->max_body_bytes, l->inflight_body_bytes, l->connections, l->per_ip_connections,
+                  l->idle_timeout_s, l->shutdown_delay_s, l->drain_timeout_s);
     for (size_t i = 0; i < pol->nprofiles; i++) {
         const struct sl_profile *p = &pol->profiles[i];
         char ver[16];
@@ -247,8 +246,9 @@ static enum sl_status fail(struct loader *ld, const char *path, const char *fmt,
     struct sl_yaml_pos pos = {ld->doc->line, ld->doc->column, 0, 0};
     sl_yamljson_find(ld->doc, pointer, &pos);
     /* An unknown or misnamed setting is pointed at by its key, a bad value by the value. */
-    bool at_key = (strstr(msg, "unknown setting") != NULL || strstr(msg, "profile names") != NULL) &&
-                  pos.key_line > 0;
+    bool at_key =
+        (strstr(msg, "unknown setting") != NULL || strstr(msg, "profile names") != NULL) &&
+        pos.key_line > 0;
     sl_error_setpos(ld->err, ld->file, at_key ? pos.key_line : pos.line,
                     at_key ? pos.key_column : pos.column, "%s: %s", path, msg);
     return SL_E_INVALID;
@@ -270,11 +270,11 @@ static enum sl_status get_bool(struct loader *ld, const json_t *v, const char *p
     return SL_OK;
 }
 
-static enum sl_status get_uint(struct loader *ld, const json_t *v, const char *path,
-                               uint64_t min, uint64_t max, uint64_t *out)
+static enum sl_status get_uint(struct loader *ld, const json_t *v, const char *path, uint64_t min,
+                               uint64_t max, uint64_t *out)
 {
-    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-        (uint64_t)json_integer_value(v) < min || (uint64_t)json_integer_value(v) > max)
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) < min ||
+        (uint64_t)json_integer_value(v) > max)
         return fail(ld, path, "must be an integer from %" PRIu64 " to %" PRIu64, min, max);
     *out = (uint64_t)json_integer_value(v);
     return SL_OK;
@@ -403,8 +403,7 @@ static enum sl_status load_profile(struct loader *ld, const char *name, const js
             if (!json_is_string(val) || sl_pss_parse_level(json_string_value(val), &p->level))
                 return fail(ld, path, "must be privileged, baseline or restricted");
         } else if (strcmp(key, "version") == 0) {
-            if (!json_is_string(val) ||
-                sl_pss_parse_version(json_string_value(val), &p->version))
+            if (!json_is_string(val) || sl_pss_parse_version(json_string_value(val), &p->version))
                 return fail(ld, path, "must be latest or v1.N");
         } else if (strcmp(key, "mode") == 0) {
             const char *m = json_string_value(val);

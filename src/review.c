@@ -19,7 +19,7 @@
 #include "socklock/engine.h"
 #include "socklock/workload.h"
 
-#define API_V1 "admission.k8s.io/v1"
+#define API_V1      "admission.k8s.io/v1"
 #define API_V1BETA1 "admission.k8s.io/v1beta1"
 
 void sl_answer_cleanup(struct sl_answer *ans)
@@ -105,15 +105,14 @@ static bool opt_string(const json_t *obj, const char *key, const char **out)
     return true;
 }
 
-static json_t *response_json(const char *api_version, const char *uid,
-                             const struct sl_verdict *v)
+static json_t *response_json(const char *api_version, const char *uid, const struct sl_verdict *v)
 {
     json_t *resp = json_pack("{s:s, s:b}", "uid", uid, "allowed", v->allowed);
     if (!v->allowed) {
         json_object_set_new(resp, "status",
-                            json_pack("{s:s, s:i, s:s, s:s}", "status", "Failure", "code",
-                                      v->code, "reason", v->reason ? v->reason : "Forbidden",
-                                      "message", v->message ? v->message : ""));
+                            json_pack("{s:s, s:i, s:s, s:s}", "status", "Failure", "code", v->code,
+                                      "reason", v->reason ? v->reason : "Forbidden", "message",
+                                      v->message ? v->message : ""));
     }
     if (v->nwarnings > 0) {
         json_t *w = json_array();

@@ -11,17 +11,17 @@
 #include "testutil.h"
 
 /* A pod that passes restricted:latest plus readOnlyRootFilesystem. */
-#define GOOD_CONTAINER                                                                        \
-    "{\"name\":\"app\",\"image\":\"nginx:1\",\"securityContext\":{"                           \
-    "\"allowPrivilegeEscalation\":false,\"readOnlyRootFilesystem\":true,"                     \
+#define GOOD_CONTAINER                                                    \
+    "{\"name\":\"app\",\"image\":\"nginx:1\",\"securityContext\":{"       \
+    "\"allowPrivilegeEscalation\":false,\"readOnlyRootFilesystem\":true," \
     "\"capabilities\":{\"drop\":[\"ALL\"],\"add\":[\"NET_BIND_SERVICE\"]}}}"
 #define GOOD_POD_SC "{\"runAsNonRoot\":true,\"seccompProfile\":{\"type\":\"RuntimeDefault\"}}"
-#define GOOD_POD                                                                              \
-    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\"},"                \
+#define GOOD_POD                                                               \
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\"}," \
     "\"spec\":{\"securityContext\":" GOOD_POD_SC ",\"containers\":[" GOOD_CONTAINER "]}}"
-#define ROOT_POD                                                                              \
-    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\"},"                \
-    "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"nginx:1\","                      \
+#define ROOT_POD                                                               \
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\"}," \
+    "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"nginx:1\","       \
     "\"securityContext\":{\"privileged\":true,\"runAsUser\":0}}]}}"
 
 struct run {
@@ -122,8 +122,8 @@ END_TEST
 
 START_TEST(test_engine_ignores_psa_ignored_subresources_only)
 {
-    static const char *const ignored[] = {"exec",        "attach", "binding", "eviction", "log",
-                                          "portforward", "proxy",  "status"};
+    static const char *const ignored[] = {"exec", "attach",      "binding", "eviction",
+                                          "log",  "portforward", "proxy",   "status"};
     for (size_t i = 0; i < SL_ARRAY_LEN(ignored); i++) {
         struct run r = {0};
         r.obj = tu_json(ROOT_POD);
@@ -138,8 +138,8 @@ START_TEST(test_engine_ignores_psa_ignored_subresources_only)
     r.obj = tu_json(ROOT_POD);
     r.old = tu_json(GOOD_POD);
     json_object_set_new(
-        json_array_get(json_object_get(json_object_get(r.old, "spec"), "containers"), 0),
-        "image", json_string("nginx:0"));
+        json_array_get(json_object_get(json_object_get(r.old, "spec"), "containers"), 0), "image",
+        json_string("nginx:0"));
     struct sl_request req = req_for(r.obj, "UPDATE", "Pod");
     req.subresource = "resize";
     req.old_object = r.old;
@@ -300,16 +300,15 @@ START_TEST(test_engine_judges_deployment_template_and_skips_scale)
 {
     struct run r = {0};
     json_t *pod = tu_json(ROOT_POD);
-    r.obj = json_pack("{s:s, s:s, s:{s:s}, s:{s:{s:{s:s}, s:O}}}", "apiVersion", "apps/v1",
-                      "kind", "Deployment", "metadata", "name", "web", "spec", "template",
-                      "metadata", "name", "x", "spec", json_object_get(pod, "spec"));
+    r.obj = json_pack("{s:s, s:s, s:{s:s}, s:{s:{s:{s:s}, s:O}}}", "apiVersion", "apps/v1", "kind",
+                      "Deployment", "metadata", "name", "web", "spec", "template", "metadata",
+                      "name", "x", "spec", json_object_get(pod, "spec"));
     json_decref(pod);
     struct sl_request req = req_for(r.obj, "CREATE", "Deployment");
     req.group = "apps";
     eval_default(&r, &req);
     ck_assert(!r.v.allowed);
-    ck_assert_msg(strncmp(r.v.message, "deployment \"web\" violates", 25) == 0, "%s",
-                  r.v.message);
+    ck_assert_msg(strncmp(r.v.message, "deployment \"web\" violates", 25) == 0, "%s", r.v.message);
     sl_verdict_cleanup(&r.v);
     sl_verdict_init(&r.v);
     req.subresource = "scale";
@@ -374,8 +373,8 @@ START_TEST(test_engine_message_is_bounded_for_many_containers)
     for (int i = 0; i < 5000; i++) {
         char name[32];
         snprintf(name, sizeof(name), "container-%d", i);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:{s:b}}", "name", name, "image",
-                                              "x", "securityContext", "privileged", 1));
+        json_array_append_new(list, json_pack("{s:s, s:s, s:{s:b}}", "name", name, "image", "x",
+                                              "securityContext", "privileged", 1));
     }
     json_object_set_new(json_object_get(r.obj, "spec"), "containers", list);
     struct sl_request req = req_for(r.obj, "CREATE", "Pod");

@@ -132,8 +132,8 @@ START_TEST(test_policy_invalid_files_name_file_line_column)
         struct sl_policy *pol = load(path, &err);
         ck_assert_msg(pol == NULL, "%s loaded", file);
         sl_error_format(&err, got, sizeof(got));
-        ck_assert_msg(strncmp(got, want, strlen(want)) == 0, "%s: got \"%s\", want \"%s...\"",
-                      file, got, want);
+        ck_assert_msg(strncmp(got, want, strlen(want)) == 0, "%s: got \"%s\", want \"%s...\"", file,
+                      got, want);
         ck_assert_msg(strstr(got, msg) != NULL, "%s: got \"%s\", want \"%s\"", file, got, msg);
         cases++;
     }

@@ -11,14 +11,14 @@
 #include "socklock/review.h"
 #include "testutil.h"
 
-#define GOOD_POD                                                                              \
-    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\"},\"spec\":{"      \
-    "\"securityContext\":{\"runAsNonRoot\":true,\"seccompProfile\":{\"type\":"                \
-    "\"RuntimeDefault\"}},\"containers\":[{\"name\":\"app\",\"image\":\"nginx\","             \
+#define GOOD_POD                                                                               \
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\"},\"spec\":{"       \
+    "\"securityContext\":{\"runAsNonRoot\":true,\"seccompProfile\":{\"type\":"                 \
+    "\"RuntimeDefault\"}},\"containers\":[{\"name\":\"app\",\"image\":\"nginx\","              \
     "\"securityContext\":{\"allowPrivilegeEscalation\":false,\"readOnlyRootFilesystem\":true," \
     "\"capabilities\":{\"drop\":[\"ALL\"]}}}]}}"
-#define BAD_POD                                                                               \
-    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\"},\"spec\":{"      \
+#define BAD_POD                                                                          \
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\"},\"spec\":{" \
     "\"containers\":[{\"name\":\"app\",\"image\":\"nginx\"}]}}"
 
 static char *review(const char *api, const char *uid_json, const char *op, const char *object)
@@ -61,8 +61,7 @@ START_TEST(test_review_allows_compliant_pod_without_status)
     int status;
     json_t *out = answer(body, &status);
     ck_assert_int_eq(status, 200);
-    ck_assert_str_eq(json_string_value(json_object_get(out, "apiVersion")),
-                     "admission.k8s.io/v1");
+    ck_assert_str_eq(json_string_value(json_object_get(out, "apiVersion")), "admission.k8s.io/v1");
     ck_assert_str_eq(json_string_value(json_object_get(out, "kind")), "AdmissionReview");
     json_t *resp = json_object_get(out, "response");
     ck_assert_str_eq(json_string_value(json_object_get(resp, "uid")), "u-1");
@@ -141,8 +140,7 @@ START_TEST(test_review_rejects_bad_envelopes)
                "\"request\":{\"uid\":\"u\"}}",
                "apiVersion");
     expect_400("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Pod\"}", "kind");
-    expect_400("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}",
-               "request");
+    expect_400("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}", "request");
     expect_400("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
                "\"request\":[]}",
                "request");

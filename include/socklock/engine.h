@@ -27,14 +27,14 @@ struct sl_request {
 
 struct sl_verdict {
     bool allowed;
-    bool evaluated;   /* the checks ran (false: out of scope, exempt, not significant) */
-    int code;         /* 0 when allowed; 403 denied by a check; 400 not understood */
-    char *reason;     /* status reason for a denial: "Forbidden" or "BadRequest"; else NULL */
-    char *message;    /* denial message, or NULL */
+    bool evaluated; /* the checks ran (false: out of scope, exempt, not significant) */
+    int code;       /* 0 when allowed; 403 denied by a check; 400 not understood */
+    char *reason;   /* status reason for a denial: "Forbidden" or "BadRequest"; else NULL */
+    char *message;  /* denial message, or NULL */
     struct sl_findings findings; /* every violation found, whatever the mode */
-    char **warnings;  /* AdmissionReview warnings (warn mode), each owned */
+    char **warnings;             /* AdmissionReview warnings (warn mode), each owned */
     size_t nwarnings;
-    char *audit;      /* audit annotation value (audit mode), or NULL */
+    char *audit; /* audit annotation value (audit mode), or NULL */
 };
 
 void sl_verdict_init(struct sl_verdict *v);

@@ -23,20 +23,20 @@ struct sl_profile {
     bool read_only_root_fs; /* socklock extra check */
     bool relax_user_ns;     /* PSA's RelaxPolicyForUserNamespacePods (off by default) */
     enum sl_mode mode;
-    bool mutate;            /* the /mutate endpoint patches pods (not yet served) */
+    bool mutate; /* the /mutate endpoint patches pods (not yet served) */
     struct sl_strlist exempt_namespaces;
     struct sl_strlist exempt_usernames;
     struct sl_strlist exempt_runtime_classes;
 };
 
 struct sl_limits {
-    size_t max_body_bytes;      /* 7 MiB */
-    size_t inflight_body_bytes; /* 64 MiB, all connections together */
-    unsigned connections;       /* 1024 */
-    unsigned per_ip_connections;/* 512 */
-    unsigned idle_timeout_s;    /* 30 */
-    unsigned shutdown_delay_s;  /* 5 */
-    unsigned drain_timeout_s;   /* 10 */
+    size_t max_body_bytes;       /* 7 MiB */
+    size_t inflight_body_bytes;  /* 64 MiB, all connections together */
+    unsigned connections;        /* 1024 */
+    unsigned per_ip_connections; /* 512 */
+    unsigned idle_timeout_s;     /* 30 */
+    unsigned shutdown_delay_s;   /* 5 */
+    unsigned drain_timeout_s;    /* 10 */
 };
 
 struct sl_policy {

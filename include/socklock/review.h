@@ -27,7 +27,7 @@ struct sl_answer {
 };
 
 #define SL_REVIEW_MAX_DEPTH 128
-#define SL_REVIEW_MAX_UID 128
+#define SL_REVIEW_MAX_UID   128
 
 /* Answers the AdmissionReview in body[0..len) under profile `prof` of `pol` at endpoint
  * `ep`. Always fills `ans`; the caller releases it with sl_answer_cleanup(). */

@@ -11,9 +11,9 @@
 
 /* A located pod spec. All pointers are borrowed from the object. */
 struct sl_podref {
-    const json_t *meta;   /* metadata of the pod or of the template; NULL if absent */
-    const json_t *spec;   /* the pod spec object */
-    const char *pointer;  /* JSON pointer of spec in the object, e.g. "/spec/template/spec" */
+    const json_t *meta;       /* metadata of the pod or of the template; NULL if absent */
+    const json_t *spec;       /* the pod spec object */
+    const char *pointer;      /* JSON pointer of spec in the object, e.g. "/spec/template/spec" */
     const char *meta_pointer; /* JSON pointer of meta, e.g. "/spec/template/metadata" */
 };
 
