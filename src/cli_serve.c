@@ -82,12 +82,15 @@ static unsigned default_threads(void)
     return n > 64 ? 64u : (unsigned)n;
 }
 
-/* Waits for SIGTERM or SIGINT (blocked in `set`) for up to `seconds`; true when one came. */
+/* Waits for SIGTERM or SIGINT (blocked in `set`, with SIGHUP) for up to `seconds`; true when
+ * one came. SIGHUP is passed over. */
 static bool wait_signal(const sigset_t *set, unsigned seconds)
 {
     struct timespec ts = {.tv_sec = (time_t)seconds, .tv_nsec = 0};
     for (;;) {
         int sig = sigtimedwait(set, NULL, &ts);
+        if (sig == SIGHUP)
+            continue;
         if (sig > 0)
             return true;
         if (errno != EINTR)
@@ -101,6 +104,9 @@ static int run_server(const struct sl_server_config *cfg)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    /* SIGHUP will reload the certificate and policy (TESTPLAN 3.7); until then it must not
+     * kill a serving webhook, which is its default action. */
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     /* libmicrohttpd suppresses SIGPIPE on its sockets; this covers everything else. */
     signal(SIGPIPE, SIG_IGN);
@@ -114,8 +120,14 @@ static int run_server(const struct sl_server_config *cfg)
         return SL_EXIT_ERROR;
     }
     int sig = 0;
-    while (sigwait(&set, &sig) != 0)
-        ;
+    for (;;) {
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            break;
+        sl_log_warnx("SIGHUP: reloading is not supported yet; still serving with the "
+                     "certificate and policy loaded at start");
+    }
     const struct sl_limits *lim = &cfg->policy->limits;
     sl_log_info("%s: draining (delay %u s, then up to %u s for open connections)",
                 sig == SIGINT ? "SIGINT" : "SIGTERM", lim->shutdown_delay_s, lim->drain_timeout_s);

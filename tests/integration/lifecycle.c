@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -170,6 +171,10 @@ START_TEST(test_graceful_shutdown)
     const char *args[] = {"--cert", it_env.crt, "--key", it_env.key, "--threads", "2", NULL};
     struct it_server s;
     ck_assert(it_server_start(&s, "shutdown", args));
+    it_assert_alive(s.port);
+    /* SIGHUP (a reload request) never stops a serving webhook. */
+    kill(s.pid, SIGHUP);
+    nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 200000000}, NULL);
     it_assert_alive(s.port);
     kill(s.pid, SIGTERM);
     double start = it_now();
