@@ -3,12 +3,27 @@
  * branches. The same allocators are installed into jansson so that its failures are ours. */
 #include "socklock/alloc.h"
 
+#include <assert.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define ARENA_REDZONE  16
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define ARENA_REDZONE  0
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 static void oom(size_t n)
 {
@@ -69,12 +84,150 @@ char *sl_xasprintf(const char *fmt, ...)
     return p;
 }
 
+/* ---- the per-request arena ------------------------------------------------------------ */
+
+#define ARENA_CHUNK (256u << 10) /* kept per thread between requests */
+#define ARENA_ALIGN 16
+
+struct chunk {
+    struct chunk *next;
+    size_t cap; /* usable bytes after the header */
+    size_t used;
+    max_align_t data[]; /* aligned start of the usable bytes */
+};
+
+struct arena {
+    struct chunk *head;  /* the chunk being filled; its `next` are older, fuller ones */
+    struct chunk *first; /* the chunk kept between requests (last in the list) */
+    size_t handed_out;
+    bool active;
+};
+
+static pthread_key_t arena_key;
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
+
+static struct chunk *chunk_new(size_t cap)
+{
+    struct chunk *c = sl_xmalloc(sizeof(*c) + cap);
+    c->next = NULL;
+    c->cap = cap;
+    c->used = 0;
+    POISON(c->data, cap);
+    return c;
+}
+
+static void arena_destroy(void *p)
+{
+    struct arena *a = p;
+    while (a->head != NULL) {
+        struct chunk *next = a->head->next;
+        UNPOISON(a->head->data, a->head->cap);
+        free(a->head);
+        a->head = next;
+    }
+    free(a);
+}
+
+static void arena_key_init(void)
+{
+    if (pthread_key_create(&arena_key, arena_destroy) != 0)
+        abort();
+}
+
+static struct arena *arena_get(void)
+{
+    pthread_once(&arena_once, arena_key_init);
+    return pthread_getspecific(arena_key);
+}
+
+void sl_arena_begin(void)
+{
+    struct arena *a = arena_get();
+    if (a == NULL) {
+        a = sl_xcalloc(1, sizeof(*a));
+        a->first = a->head = chunk_new(ARENA_CHUNK);
+        if (pthread_setspecific(arena_key, a) != 0)
+            abort();
+    }
+    assert(!a->active);
+    a->active = true;
+    a->handed_out = 0;
+}
+
+void sl_arena_end(void)
+{
+    struct arena *a = arena_get();
+    assert(a != NULL && a->active);
+    /* Give back every chunk but the first, and empty that one. */
+    while (a->head != a->first) {
+        struct chunk *next = a->head->next;
+        UNPOISON(a->head->data, a->head->cap);
+        free(a->head);
+        a->head = next;
+    }
+    a->first->used = 0;
+    POISON(a->first->data, a->first->cap);
+    a->active = false;
+}
+
+size_t sl_arena_used(void)
+{
+    struct arena *a = arena_get();
+    return a != NULL && a->active ? a->handed_out : 0;
+}
+
+static void *arena_alloc(struct arena *a, size_t n)
+{
+    size_t need = (n + ARENA_REDZONE + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (need < n) /* overflow */
+        abort();
+    struct chunk *c = a->head;
+    if (c->cap - c->used < need) {
+        c = chunk_new(need > ARENA_CHUNK ? need : ARENA_CHUNK);
+        c->next = a->head;
+        a->head = c;
+    }
+    char *p = (char *)c->data + c->used;
+    c->used += need;
+    a->handed_out += n;
+    UNPOISON(p, n);
+    return p;
+}
+
+static bool arena_owns(const struct arena *a, const void *p)
+{
+    uintptr_t q = (uintptr_t)p;
+    for (const struct chunk *c = a->head; c != NULL; c = c->next) {
+        uintptr_t lo = (uintptr_t)c->data;
+        if (q >= lo && q - lo < c->cap)
+            return true;
+    }
+    return false;
+}
+
 static void *json_xmalloc(size_t n)
 {
+    struct arena *a = arena_get();
+    if (a != NULL && a->active)
+        return arena_alloc(a, n);
     return sl_xmalloc(n);
+}
+
+/* jansson frees what it allocated: arena memory is taken back at sl_arena_end(), the rest
+ * goes to free(). A value made before the arena began may be released inside it. */
+static void json_xfree(void *p)
+{
+    if (p == NULL)
+        return;
+    struct arena *a = arena_get();
+    if (a != NULL && arena_owns(a, p)) {
+        assert(a->active); /* an arena value outlived its request */
+        return;
+    }
+    free(p);
 }
 
 void sl_alloc_init(void)
 {
-    json_set_alloc_funcs(json_xmalloc, free);
+    json_set_alloc_funcs(json_xmalloc, json_xfree);
 }

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "socklock/alloc.h"
+#include "socklock/buf.h"
 #include "socklock/engine.h"
 #include "socklock/workload.h"
 
@@ -31,16 +32,23 @@ void sl_answer_cleanup(struct sl_answer *ans)
     ans->len = 0;
 }
 
+static int dump_to_buf(const char *p, size_t n, void *data)
+{
+    return sl_buf_append(data, p, n) == SL_OK ? 0 : -1;
+}
+
 char *sl_review_error_body(const char *msg, size_t *len)
 {
     json_t *o = json_pack("{s:s}", "error", msg);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    if (o == NULL || json_dump_callback(o, dump_to_buf, &b, JSON_COMPACT) != 0) {
+        /* msg was not valid UTF-8; say so without echoing it */
+        sl_buf_cleanup(&b);
+        sl_buf_puts(&b, "{\"error\":\"invalid request\"}");
+    }
     json_decref(o);
-    if (s == NULL) /* msg was not valid UTF-8; say so without echoing it */
-        s = sl_xstrdup("{\"error\":\"invalid request\"}");
-    if (len != NULL)
-        *len = strlen(s);
-    return s;
+    return sl_buf_steal(&b, len);
 }
 
 static void answer_error(struct sl_answer *ans, const char *fmt, ...) SL_PRINTF(2, 3);
@@ -127,8 +135,22 @@ static json_t *response_json(const char *api_version, const char *uid, const str
                      "response", resp);
 }
 
+static void answer(const struct sl_profile *prof, enum sl_endpoint ep, const char *body, size_t len,
+                   struct sl_answer *ans);
+
 void sl_review_answer(const struct sl_profile *prof, enum sl_endpoint ep, const char *body,
                       size_t len, struct sl_answer *ans)
+{
+    /* Every jansson value of this request lives in the thread's arena (alloc.h), and
+     * answer() leaves them for sl_arena_end() to take back; nothing made in the arena leaves
+     * answer(): the body is copied out, findings own their strings. */
+    sl_arena_begin();
+    answer(prof, ep, body, len, ans);
+    sl_arena_end();
+}
+
+static void answer(const struct sl_profile *prof, enum sl_endpoint ep, const char *body, size_t len,
+                   struct sl_answer *ans)
 {
     memset(ans, 0, sizeof(*ans));
     json_t *doc = NULL;
@@ -237,12 +259,15 @@ void sl_review_answer(const struct sl_profile *prof, enum sl_endpoint ep, const 
     sl_engine_eval(prof, &r, &verdict);
 
     out = response_json(api, uid, &verdict);
-    ans->body = json_dumps(out, JSON_COMPACT);
-    if (ans->body == NULL) {
+    /* The answer must outlive the request's arena, so it is written into our own buffer. */
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    if (out == NULL || json_dump_callback(out, dump_to_buf, &b, JSON_COMPACT) != 0) {
+        sl_buf_cleanup(&b);
         answer_error(ans, "cannot encode the response");
         goto out;
     }
-    ans->len = strlen(ans->body);
+    ans->body = sl_buf_steal(&b, &ans->len);
     ans->http_status = 200;
     ans->allowed = verdict.allowed;
     ans->evaluated = verdict.evaluated;
@@ -253,6 +278,9 @@ void sl_review_answer(const struct sl_profile *prof, enum sl_endpoint ep, const 
     copy_field(ans->operation, sizeof(ans->operation), op);
 out:
     sl_verdict_cleanup(&verdict);
-    json_decref(out);
-    json_decref(doc);
+    /* `doc` and `out` are not released one by one: they live in the request's arena, which
+     * sl_review_answer() takes back whole. Walking a large review to free each node cost a
+     * fifth of the request's time and freed nothing the arena would not. */
+    (void)doc;
+    (void)out;
 }

@@ -18,4 +18,19 @@ char *sl_xstrndup(const char *s, size_t n);
 /* printf into a new string. Caller frees. */
 char *sl_xasprintf(const char *fmt, ...) SL_PRINTF(1, 2);
 
+/* A per-thread arena for the jansson values of one request. Between sl_arena_begin() and
+ * sl_arena_end() on a thread, every allocation jansson makes on that thread comes from the
+ * arena (a bump pointer into chunks the thread keeps), and jansson's frees of them cost
+ * nothing; sl_arena_end() takes all of it back at once. This removes malloc and free from
+ * the request path, where they were a quarter of the server's CPU time.
+ *
+ * The rule that makes it safe: no jansson value or string made inside the arena may be used
+ * after sl_arena_end(). Values made before sl_arena_begin() may be used and released inside.
+ * Calls do not nest. Under AddressSanitizer every allocation keeps a poisoned red zone and
+ * the whole arena is poisoned at the end, so overruns and use after the end are reported. */
+void sl_arena_begin(void);
+void sl_arena_end(void);
+/* Bytes the calling thread's arena handed out since sl_arena_begin() (for tests). */
+size_t sl_arena_used(void);
+
 #endif
