@@ -55,7 +55,7 @@ BIN       = $(BUILD)/socklock
 UNITS     = $(BUILD)/tests/run_units
 INTEG     = $(BUILD)/tests/run_integration
 
-.PHONY: all run test deps install clean format format-check units integration bench valgrind
+.PHONY: all run test deps install clean format format-check units integration bench valgrind fuzz
 
 all: socklock
 
@@ -135,6 +135,22 @@ $(BUILD)/tests/review_bench: $(BUILD)/tests/bench/review_bench.o $(BUILD)/libsoc
 # Figures for notes, never assertions: the in-process cost of one review of each payload.
 # ../shared/bench/run.sh compares the running server with nginx and a Go webhook.
 BENCH_PAYLOADS ?= $(wildcard ../shared/bench/payloads/*.json) tests/fixtures/reviews/deployment-sockshop.json
+# Coverage-guided fuzzing with clang's libFuzzer, ASan and UBSan, time-boxed per target; the
+# seeds are the fixtures. Targets are the pure modules only (no sockets, no files).
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS = $(filter-out src/main.c src/server.c src/cli%.c src/certgen.c src/metrics.c \
+              src/manifest.c src/report.c src/log.c,$(LIB_SRCS))
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
+             -D_POSIX_C_SOURCE=200809L -Iinclude $(PKG_CFLAGS)
+fuzz: deps
+	@mkdir -p build/fuzz
+	@for t in $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c))); do \
+	  clang $(FUZZ_FLAGS) tests/fuzz/$$t.c $(FUZZ_SRCS) $(PKG_LIBS) -o build/fuzz/$$t || exit 1; \
+	  mkdir -p build/fuzz/corpus-$$t; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=2 -rss_limit_mb=1024 \
+	      -max_len=65536 build/fuzz/corpus-$$t tests/fixtures/reviews || exit 1; \
+	done
+
 # The unit suites under valgrind, in one process (Check's fork mode hides children).
 VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
            --error-exitcode=99
@@ -151,7 +167,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 socklock $(DESTDIR)$(PREFIX)/bin/socklock
 
-FORMAT_FILES = src/*.c src/*.h include/socklock/*.h tests/*.c tests/*.h tests/integration/*.c \
+FORMAT_FILES = src/*.c src/*.h include/socklock/*.h tests/*.c tests/*.h tests/integration/*.c tests/fuzz/*.c \
                tests/integration/*.h tests/bench/*.c
 format:
 	clang-format -i $(FORMAT_FILES)
