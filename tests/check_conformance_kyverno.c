@@ -60,109 +60,35 @@ static const struct {
 
 enum { C_PATH, C_DOC, C_KIND, C_NAME, C_LEVEL, C_POLICY, C_RULE, C_EXPECT, C_SOURCE, C_READ, NCOL };
 
-struct row {
-    char *col[NCOL];
-};
-
-static size_t read_rows(const char *file, struct row **rows)
-{
-    FILE *f = fopen(file, "r");
-    ck_assert_msg(f != NULL, "cannot open %s", file);
-    char *line = NULL;
-    size_t cap = 0, n = 0, alloc = 0;
-    bool header = true;
-    *rows = NULL;
-    while (getline(&line, &cap, f) > 0) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (header || !*line) {
-            header = false;
-            continue;
-        }
-        struct row r = {{0}};
-        char *p = line;
-        for (int i = 0; i < NCOL; i++) {
-            ck_assert_msg(p != NULL, "short line %zu in %s", n + 2, file);
-            char *tab = strchr(p, '\t');
-            if (tab)
-                *tab = '\0';
-            r.col[i] = sl_xstrdup(p);
-            p = tab ? tab + 1 : NULL;
-        }
-        if (n == alloc) {
-            alloc = alloc ? alloc * 2 : 256;
-            *rows = sl_xrealloc(*rows, alloc * sizeof(**rows));
-        }
-        (*rows)[n++] = r;
-    }
-    free(line);
-    fclose(f);
-    return n;
-}
-
-/* Converts YAML files (relative to base) with python3-yaml: an object mapping each path to
- * the array of its documents (empty ones kept as null: the doc column counts them). */
-static json_t *yaml_files_to_json(const char *base, struct row *rows, size_t n)
-{
-    char dir[] = "/tmp/sl-kyv-XXXXXX";
-    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
-    char *list = sl_xasprintf("%s/list", dir), *out = sl_xasprintf("%s/out.json", dir);
-    FILE *f = fopen(list, "w");
-    ck_assert(f != NULL);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s\n", rows[i].col[C_PATH]);
-    fclose(f);
-    char *cmd = sl_xasprintf("python3 -c 'import sys, json, yaml\n"
-                             "base, lst, out = sys.argv[1:4]\n"
-                             "res = {}\n"
-                             "for p in open(lst).read().split(\"\\n\"):\n"
-                             "    if p and p not in res:\n"
-                             "        res[p] = list(yaml.safe_load_all(open(base + \"/\" + p)))\n"
-                             "json.dump(res, open(out, \"w\"), default=str)\n"
-                             "' '%s' '%s' '%s'",
-                             base, list, out);
-    int st = system(cmd);
-    ck_assert_msg(st == 0, "python3 YAML conversion failed (is python3-yaml installed?)");
-    json_t *docs = tu_json_file(out);
-    unlink(list);
-    unlink(out);
-    rmdir(dir);
-    free(cmd);
-    free(list);
-    free(out);
-    ck_assert(json_is_object(docs));
-    return docs;
-}
-
 /* Judges one row: 1 deny, 0 allow, -1 error (printed). */
-static int judge_row(const struct row *r, const json_t *obj, const char *check)
+static int judge_row(char *const *r, const json_t *obj, const char *check)
 {
     char group[64];
     struct sl_podref ref;
     struct sl_error err = {0};
-    const char *what = r->col[C_NAME];
+    const char *what = r[C_NAME];
 
     const json_t *kind = json_object_get(obj, "kind"),
                  *name = json_object_get(json_object_get(obj, "metadata"), "name");
-    if (!json_is_string(kind) || strcmp(json_string_value(kind), r->col[C_KIND]) != 0 ||
-        !json_is_string(name) || strcmp(json_string_value(name), r->col[C_NAME]) != 0) {
-        printf("kyverno: %s doc %s is not %s %s\n", r->col[C_PATH], r->col[C_DOC], r->col[C_KIND],
-               r->col[C_NAME]);
+    if (!json_is_string(kind) || strcmp(json_string_value(kind), r[C_KIND]) != 0 ||
+        !json_is_string(name) || strcmp(json_string_value(name), r[C_NAME]) != 0) {
+        printf("kyverno: %s doc %s is not %s %s\n", r[C_PATH], r[C_DOC], r[C_KIND], r[C_NAME]);
         return -1;
     }
     sl_workload_group_of(json_string_value(json_object_get(obj, "apiVersion")), group,
                          sizeof(group));
-    if (sl_workload_find(obj, group, r->col[C_KIND], &ref, &err) != SL_OK) {
+    if (sl_workload_find(obj, group, r[C_KIND], &ref, &err) != SL_OK) {
         printf("kyverno: %s: cannot find pod spec: %s\n", what, err.msg);
         return -1;
     }
     struct sl_pss_opts opts = {.version = SL_VERSION_LATEST, .only_check = check};
-    ck_assert(sl_pss_parse_level(r->col[C_LEVEL], &opts.level) == SL_OK);
+    ck_assert(sl_pss_parse_level(r[C_LEVEL], &opts.level) == SL_OK);
     struct sl_findings out;
     sl_findings_init(&out);
     enum sl_status rc = sl_pss_eval(ref.meta, ref.spec, &opts, &out, &err);
     int verdict = out.len > 0;
     for (size_t i = 0; i < SL_ARRAY_LEN(rule_parts); i++) {
-        if (strcmp(rule_parts[i].rule, r->col[C_RULE]) != 0)
+        if (strcmp(rule_parts[i].rule, r[C_RULE]) != 0)
             continue;
         verdict = 0;
         for (size_t j = 0; j < out.len; j++) {
@@ -189,36 +115,40 @@ START_TEST(test_conformance_kyverno_expected)
     }
     char *base = sl_xasprintf("%s/kyverno-policies", conf);
     char *file = sl_xasprintf("%s/expected.tsv", base);
-    struct row *rows;
-    size_t n = read_rows(file, &rows);
+    struct tu_tsv tsv;
+    tu_tsv_read(file, NCOL, &tsv);
+    size_t n = tsv.nrows;
     ck_assert_uint_gt(n, 0);
-    json_t *files = yaml_files_to_json(base, rows, n);
+    char **paths = sl_xcalloc(n, sizeof(*paths));
+    for (size_t i = 0; i < n; i++)
+        paths[i] = tsv.cells[i][C_PATH];
+    json_t *files = tu_yaml_files(base, paths, n);
+    free(paths);
 
     int judged = 0, pass = 0, skipped = 0;
     int ppass[SL_ARRAY_LEN(policy_map)] = {0}, ptotal[SL_ARRAY_LEN(policy_map)] = {0};
     for (size_t i = 0; i < n; i++) {
-        const struct row *r = &rows[i];
-        if (strcmp(r->col[C_READ], "n/a") == 0) {
+        char *const *r = tsv.cells[i];
+        if (strcmp(r[C_READ], "n/a") == 0) {
             skipped++;
             continue;
         }
         size_t p = 0;
-        while (p < SL_ARRAY_LEN(policy_map) && strcmp(policy_map[p].policy, r->col[C_POLICY]) != 0)
+        while (p < SL_ARRAY_LEN(policy_map) && strcmp(policy_map[p].policy, r[C_POLICY]) != 0)
             p++;
-        ck_assert_msg(p < SL_ARRAY_LEN(policy_map), "unmapped policy %s", r->col[C_POLICY]);
-        const json_t *obj = json_array_get(json_object_get(files, r->col[C_PATH]),
-                                           (size_t)strtoul(r->col[C_DOC], NULL, 10));
+        ck_assert_msg(p < SL_ARRAY_LEN(policy_map), "unmapped policy %s", r[C_POLICY]);
+        const json_t *obj =
+            json_array_get(json_object_get(files, r[C_PATH]), (size_t)strtoul(r[C_DOC], NULL, 10));
         int got = obj ? judge_row(r, obj, policy_map[p].check) : -1;
-        int want = strcmp(r->col[C_READ], "deny") == 0;
+        int want = strcmp(r[C_READ], "deny") == 0;
         judged++;
         ptotal[p]++;
         if (got == want) {
             pass++;
             ppass[p]++;
         } else {
-            printf("kyverno mismatch: %s doc %s (%s %s) %s/%s: reading %s, got %s\n",
-                   r->col[C_PATH], r->col[C_DOC], r->col[C_KIND], r->col[C_NAME], r->col[C_POLICY],
-                   r->col[C_RULE], r->col[C_READ],
+            printf("kyverno mismatch: %s doc %s (%s %s) %s/%s: reading %s, got %s\n", r[C_PATH],
+                   r[C_DOC], r[C_KIND], r[C_NAME], r[C_POLICY], r[C_RULE], r[C_READ],
                    got < 0 ? "error"
                    : got   ? "deny"
                            : "allow");
@@ -230,10 +160,7 @@ START_TEST(test_conformance_kyverno_expected)
     fflush(stdout);
 
     json_decref(files);
-    for (size_t i = 0; i < n; i++)
-        for (int c = 0; c < NCOL; c++)
-            free(rows[i].col[c]);
-    free(rows);
+    tu_tsv_free(&tsv);
     free(file);
     free(base);
     ck_assert_int_eq(pass, judged);

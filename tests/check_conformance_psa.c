@@ -24,91 +24,7 @@ static const struct {
     const char *why;
 } believed_wrong[] = {{NULL, NULL}};
 
-struct row {
-    char *path, *level, *version, *expect, *check;
-};
-
-static size_t read_manifest(const char *file, struct row **rows)
-{
-    FILE *f = fopen(file, "r");
-    ck_assert_msg(f != NULL, "cannot open %s", file);
-    char *line = NULL;
-    size_t cap = 0, n = 0, alloc = 0;
-    *rows = NULL;
-    bool header = true;
-    while (getline(&line, &cap, f) > 0) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (header || !*line) {
-            header = false;
-            continue;
-        }
-        char *f5[5] = {0};
-        char *p = line;
-        for (int i = 0; i < 5 && p; i++) {
-            f5[i] = p;
-            p = strchr(p, '\t');
-            if (p)
-                *p++ = '\0';
-        }
-        ck_assert_msg(f5[4] != NULL, "bad manifest line %zu", n + 2);
-        if (n == alloc) {
-            alloc = alloc ? alloc * 2 : 256;
-            *rows = sl_xrealloc(*rows, alloc * sizeof(**rows));
-        }
-        (*rows)[n++] = (struct row){sl_xstrdup(f5[0]), sl_xstrdup(f5[1]), sl_xstrdup(f5[2]),
-                                    sl_xstrdup(f5[3]), sl_xstrdup(f5[4])};
-    }
-    free(line);
-    fclose(f);
-    return n;
-}
-
-static void free_rows(struct row *rows, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(rows[i].path);
-        free(rows[i].level);
-        free(rows[i].version);
-        free(rows[i].expect);
-        free(rows[i].check);
-    }
-    free(rows);
-}
-
-/* Converts the YAML files `paths` (relative to base) to JSON with python3-yaml: returns an
- * array with, per file, the array of its documents. */
-static json_t *yaml_files_to_json(const char *base, char *const *paths, size_t n)
-{
-    char dir[] = "/tmp/sl-psa-XXXXXX";
-    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
-    char *list = sl_xasprintf("%s/list", dir), *out = sl_xasprintf("%s/out.json", dir);
-    FILE *f = fopen(list, "w");
-    ck_assert(f != NULL);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s\n", paths[i]);
-    fclose(f);
-    char *cmd =
-        sl_xasprintf("python3 -c 'import sys, json, yaml\n"
-                     "base, lst, out = sys.argv[1:4]\n"
-                     "res = []\n"
-                     "for p in open(lst).read().split(\"\\n\"):\n"
-                     "    if p:\n"
-                     "        res.append(list(yaml.safe_load_all(open(base + \"/\" + p))))\n"
-                     "json.dump(res, open(out, \"w\"), default=str)\n"
-                     "' '%s' '%s' '%s'",
-                     base, list, out);
-    int st = system(cmd);
-    ck_assert_msg(st == 0, "python3 YAML conversion failed (is python3-yaml installed?)");
-    json_t *docs = tu_json_file(out);
-    unlink(list);
-    unlink(out);
-    rmdir(dir);
-    free(cmd);
-    free(list);
-    free(out);
-    ck_assert(json_is_array(docs) && json_array_size(docs) == n);
-    return docs;
-}
+enum { C_PATH, C_LEVEL, C_VERSION, C_EXPECT, C_CHECK, NCOL };
 
 /* Evaluates pod at level/version; returns 1 denied, 0 allowed, -1 error (printed). */
 static int judge(const json_t *pod, enum sl_level level, int version, const char *what)
@@ -176,56 +92,58 @@ START_TEST(test_conformance_psa_fixtures)
 
     char *base = sl_xasprintf("%s/pod-security-admission", conf);
     char *manifest = sl_xasprintf("%s/manifest.tsv", base);
-    struct row *rows;
-    size_t n = read_manifest(manifest, &rows);
+    struct tu_tsv tsv;
+    tu_tsv_read(manifest, NCOL, &tsv);
+    size_t n = tsv.nrows;
     ck_assert_uint_gt(n, 0);
     char **paths = sl_xcalloc(n, sizeof(*paths));
     for (size_t i = 0; i < n; i++)
-        paths[i] = rows[i].path;
-    json_t *docs = yaml_files_to_json(base, paths, n);
+        paths[i] = tsv.cells[i][C_PATH];
+    json_t *docs = tu_yaml_files(base, paths, n);
 
     struct tally *t = sl_xcalloc(2 * 64, sizeof(*t));
     size_t nt = 0;
     int pass = 0, mismatches = 0, implication_failures = 0;
     for (size_t i = 0; i < n; i++) {
-        const json_t *pod = json_array_get(json_array_get(docs, i), 0);
+        char **row = tsv.cells[i];
+        const json_t *pod = json_array_get(json_object_get(docs, row[C_PATH]), 0);
         enum sl_level level;
         int version;
-        ck_assert(sl_pss_parse_level(rows[i].level, &level) == SL_OK);
-        ck_assert(sl_pss_parse_version(rows[i].version, &version) == SL_OK);
-        bool want_deny = strcmp(rows[i].expect, "deny") == 0;
+        ck_assert(sl_pss_parse_level(row[C_LEVEL], &level) == SL_OK);
+        ck_assert(sl_pss_parse_version(row[C_VERSION], &version) == SL_OK);
+        bool want_deny = strcmp(row[C_EXPECT], "deny") == 0;
         bool wrong = false;
         for (size_t w = 0; believed_wrong[w].path; w++)
-            wrong = wrong || strcmp(believed_wrong[w].path, rows[i].path) == 0;
+            wrong = wrong || strcmp(believed_wrong[w].path, row[C_PATH]) == 0;
 
-        int got = judge(pod, level, version, rows[i].path);
+        int got = judge(pod, level, version, row[C_PATH]);
         bool ok = got == (want_deny ? 1 : 0);
         if (!ok && !wrong) {
             mismatches++;
-            printf("psa mismatch: %s expected %s, got %s\n", rows[i].path, rows[i].expect,
+            printf("psa mismatch: %s expected %s, got %s\n", row[C_PATH], row[C_EXPECT],
                    got < 0 ? "error"
                    : got   ? "deny"
                            : "allow");
         }
         pass += ok;
         char key[48];
-        snprintf(key, sizeof(key), "%s %s", rows[i].level, rows[i].version);
+        snprintf(key, sizeof(key), "%s %s", row[C_LEVEL], row[C_VERSION]);
         tally_add(t, &nt, key, ok);
 
         /* The implications of README section 5. */
         if (level == SL_LEVEL_RESTRICTED && !want_deny &&
-            judge(pod, SL_LEVEL_BASELINE, version, rows[i].path) != 0) {
+            judge(pod, SL_LEVEL_BASELINE, version, row[C_PATH]) != 0) {
             implication_failures++;
-            printf("psa implication: %s allowed at restricted but not baseline\n", rows[i].path);
+            printf("psa implication: %s allowed at restricted but not baseline\n", row[C_PATH]);
         }
         if (level == SL_LEVEL_BASELINE && want_deny &&
-            judge(pod, SL_LEVEL_RESTRICTED, version, rows[i].path) != 1) {
+            judge(pod, SL_LEVEL_RESTRICTED, version, row[C_PATH]) != 1) {
             implication_failures++;
-            printf("psa implication: %s denied at baseline but not restricted\n", rows[i].path);
+            printf("psa implication: %s denied at baseline but not restricted\n", row[C_PATH]);
         }
-        if (judge(pod, SL_LEVEL_PRIVILEGED, version, rows[i].path) != 0) {
+        if (judge(pod, SL_LEVEL_PRIVILEGED, version, row[C_PATH]) != 0) {
             implication_failures++;
-            printf("psa implication: %s not allowed at privileged\n", rows[i].path);
+            printf("psa implication: %s not allowed at privileged\n", row[C_PATH]);
         }
     }
     qsort(t, nt, sizeof(*t), cmp_tally);
@@ -236,7 +154,7 @@ START_TEST(test_conformance_psa_fixtures)
     json_decref(docs);
     free(t);
     free(paths);
-    free_rows(rows, n);
+    tu_tsv_free(&tsv);
     free(manifest);
     free(base);
     fflush(stdout);

@@ -1,9 +1,12 @@
 /* Helpers shared by the test suites. */
 #include "testutil.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -52,4 +55,82 @@ const char *tu_socklock_bin(void)
 {
     const char *env = getenv("SOCKLOCK_BIN");
     return env && *env ? env : "./socklock";
+}
+
+void tu_tsv_read(const char *path, size_t ncols, struct tu_tsv *out)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    char *line = NULL;
+    size_t cap = 0, alloc = 0;
+    bool header = true;
+    *out = (struct tu_tsv){NULL, 0, ncols};
+    while (getline(&line, &cap, f) > 0) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (header || *line == '\0') {
+            header = false;
+            continue;
+        }
+        char **row = sl_xcalloc(ncols, sizeof(*row));
+        char *p = line;
+        for (size_t i = 0; i < ncols; i++) {
+            ck_assert_msg(p != NULL, "short line %zu in %s", out->nrows + 2, path);
+            char *tab = strchr(p, '\t');
+            if (tab != NULL)
+                *tab = '\0';
+            row[i] = sl_xstrdup(p);
+            p = tab != NULL ? tab + 1 : NULL;
+        }
+        if (out->nrows == alloc) {
+            alloc = alloc ? alloc * 2 : 256;
+            out->cells = sl_xrealloc(out->cells, alloc * sizeof(*out->cells));
+        }
+        out->cells[out->nrows++] = row;
+    }
+    free(line);
+    fclose(f);
+}
+
+void tu_tsv_free(struct tu_tsv *t)
+{
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->ncols; c++)
+            free(t->cells[r][c]);
+        free(t->cells[r]);
+    }
+    free(t->cells);
+    t->cells = NULL;
+    t->nrows = 0;
+}
+
+json_t *tu_yaml_files(const char *base, char *const *paths, size_t n)
+{
+    char dir[] = "/tmp/sl-yaml-XXXXXX";
+    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
+    char *list = sl_xasprintf("%s/list", dir), *out = sl_xasprintf("%s/out.json", dir);
+    FILE *f = fopen(list, "w");
+    ck_assert(f != NULL);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s\n", paths[i]);
+    fclose(f);
+    char *cmd = sl_xasprintf("python3 -c 'import sys, json, yaml\n"
+                             "base, lst, out = sys.argv[1:4]\n"
+                             "res = {}\n"
+                             "for p in open(lst).read().split(\"\\n\"):\n"
+                             "    if p and p not in res:\n"
+                             "        res[p] = list(yaml.safe_load_all(open(base + \"/\" + p)))\n"
+                             "json.dump(res, open(out, \"w\"), default=str)\n"
+                             "' '%s' '%s' '%s'",
+                             base, list, out);
+    int st = system(cmd);
+    ck_assert_msg(st == 0, "python3 YAML conversion failed (is python3-yaml installed?)");
+    json_t *docs = tu_json_file(out);
+    unlink(list);
+    unlink(out);
+    rmdir(dir);
+    free(cmd);
+    free(list);
+    free(out);
+    ck_assert(json_is_object(docs));
+    return docs;
 }

@@ -20,6 +20,23 @@ json_t *tu_json(const char *text);
 /* Loads a JSON file (aborting the test on error). Returns a new reference. */
 json_t *tu_json_file(const char *path);
 
+/* A tab-separated file whose first line is a header: cells[row][col] for col < ncols. */
+struct tu_tsv {
+    char ***cells;
+    size_t nrows;
+    size_t ncols;
+};
+/* Reads path (failing the test when it cannot, or when a row has fewer than ncols cells);
+ * blank lines are passed over. Free with tu_tsv_free(). */
+void tu_tsv_read(const char *path, size_t ncols, struct tu_tsv *out);
+void tu_tsv_free(struct tu_tsv *t);
+
+/* Reads YAML files (paths relative to base; repeats allowed) with python3-yaml, independently
+ * of socklock's own reader: returns an object mapping each path to the array of its
+ * documents (empty documents kept as null, so indexes count them). Fails the test when
+ * python3-yaml is missing. Returns a new reference. */
+json_t *tu_yaml_files(const char *base, char *const *paths, size_t n);
+
 /* Path of the socklock binary under test ($SOCKLOCK_BIN, default ./socklock). */
 const char *tu_socklock_bin(void);
 
