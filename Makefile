@@ -132,6 +132,9 @@ test: deps
 $(BUILD)/tests/review_bench: $(BUILD)/tests/bench/review_bench.o $(BUILD)/libsocklock.a
 	$(CC) $(LDOPT) -o $@ $^ $(LIBS)
 
+$(BUILD)/tests/json_bench: $(BUILD)/tests/bench/json_bench.o $(BUILD)/libsocklock.a
+	$(CC) $(LDOPT) -o $@ $^ $(LIBS)
+
 # Figures for notes, never assertions: the in-process cost of one review of each payload.
 # ../shared/bench/run.sh compares the running server with nginx and a Go webhook.
 BENCH_PAYLOADS ?= $(wildcard ../shared/bench/payloads/*.json) tests/fixtures/reviews/deployment-sockshop.json
@@ -158,8 +161,9 @@ valgrind: deps
 	$(MAKE) --no-print-directory $(UNITS) $(BIN)
 	CK_FORK=no SOCKLOCK_BIN=$(BIN) $(VALGRIND) $(UNITS)
 
-bench: $(BUILD)/tests/review_bench $(BIN)
+bench: $(BUILD)/tests/review_bench $(BUILD)/tests/json_bench $(BIN)
 	@for p in $(BENCH_PAYLOADS); do $(BUILD)/tests/review_bench $$p 20000; done
+	@for p in $(BENCH_PAYLOADS); do $(BUILD)/tests/json_bench $$p; done
 	@ls -l $(BIN) | awk '{print "binary: " $$5 " bytes (with debug info)"}'
 	@strip -o $(BUILD)/socklock.stripped $(BIN) && ls -l $(BUILD)/socklock.stripped | awk '{print "binary: " $$5 " bytes stripped"}' 
 
