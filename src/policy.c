@@ -32,6 +32,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,6 +302,23 @@ static enum sl_status get_list(struct loader *ld, const json_t *v, const char *p
     return SL_OK;
 }
 
+/* The settings under `limits`, one row each: name, bounds, and where the value goes. */
+static const struct limit_spec {
+    const char *key;
+    uint64_t min, max;
+    size_t offset;
+    bool is_size; /* a size_t field; otherwise unsigned */
+} limit_specs[] = {
+    {"maxBodyBytes", 1024, 1u << 30, offsetof(struct sl_limits, max_body_bytes), true},
+    {"inflightBodyBytes", 1024, (uint64_t)1 << 34, offsetof(struct sl_limits, inflight_body_bytes),
+     true},
+    {"connections", 1, 65536, offsetof(struct sl_limits, connections), false},
+    {"perIPConnections", 1, 65536, offsetof(struct sl_limits, per_ip_connections), false},
+    {"idleTimeoutSeconds", 1, 3600, offsetof(struct sl_limits, idle_timeout_s), false},
+    {"shutdownDelaySeconds", 0, 600, offsetof(struct sl_limits, shutdown_delay_s), false},
+    {"drainTimeoutSeconds", 0, 600, offsetof(struct sl_limits, drain_timeout_s), false},
+};
+
 static enum sl_status load_limits(struct loader *ld, const json_t *v, struct sl_limits *l)
 {
     if (!json_is_object(v))
@@ -311,34 +329,22 @@ static enum sl_status load_limits(struct loader *ld, const json_t *v, struct sl_
     {
         char path[128];
         join_path(path, sizeof(path), "limits", key);
-        uint64_t n = 0;
-        enum sl_status rc;
-        if (strcmp(key, "maxBodyBytes") == 0) {
-            rc = get_uint(ld, val, path, 1024, 1u << 30, &n);
-            l->max_body_bytes = (size_t)n;
-        } else if (strcmp(key, "inflightBodyBytes") == 0) {
-            rc = get_uint(ld, val, path, 1024, (uint64_t)1 << 34, &n);
-            l->inflight_body_bytes = (size_t)n;
-        } else if (strcmp(key, "connections") == 0) {
-            rc = get_uint(ld, val, path, 1, 65536, &n);
-            l->connections = (unsigned)n;
-        } else if (strcmp(key, "perIPConnections") == 0) {
-            rc = get_uint(ld, val, path, 1, 65536, &n);
-            l->per_ip_connections = (unsigned)n;
-        } else if (strcmp(key, "idleTimeoutSeconds") == 0) {
-            rc = get_uint(ld, val, path, 1, 3600, &n);
-            l->idle_timeout_s = (unsigned)n;
-        } else if (strcmp(key, "shutdownDelaySeconds") == 0) {
-            rc = get_uint(ld, val, path, 0, 600, &n);
-            l->shutdown_delay_s = (unsigned)n;
-        } else if (strcmp(key, "drainTimeoutSeconds") == 0) {
-            rc = get_uint(ld, val, path, 0, 600, &n);
-            l->drain_timeout_s = (unsigned)n;
-        } else {
-            return fail(ld, path, "unknown setting");
+        const struct limit_spec *spec = NULL;
+        for (size_t i = 0; i < SL_ARRAY_LEN(limit_specs) && spec == NULL; i++) {
+            if (strcmp(key, limit_specs[i].key) == 0)
+                spec = &limit_specs[i];
         }
+        if (spec == NULL)
+            return fail(ld, path, "unknown setting");
+        uint64_t n = 0;
+        enum sl_status rc = get_uint(ld, val, path, spec->min, spec->max, &n);
         if (rc != SL_OK)
             return rc;
+        char *field = (char *)l + spec->offset;
+        if (spec->is_size)
+            *(size_t *)(void *)field = (size_t)n;
+        else
+            *(unsigned *)(void *)field = (unsigned)n;
     }
     return SL_OK;
 }
