@@ -273,12 +273,18 @@ void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
     const char *sub = req->subresource ? req->subresource : "";
     const char *group = req->group ? req->group : "";
     const char *kind = req->kind ? req->kind : "";
-    bool is_pod = strcmp(group, "") == 0 && strcmp(kind, "Pod") == 0;
+    const char *resource = req->resource ? req->resource : "";
+    /* PSA dispatches on the resource: a request on core "pods" (any subresource it does
+     * not ignore) must carry a Pod, or it is refused, so a version-skewed or unknown
+     * subresource that changes the pod spec cannot slip past as another kind. Without a
+     * resource (offline checks), the kind decides. */
+    bool pods_resource = strcmp(group, "") == 0 && strcmp(resource, "pods") == 0;
+    bool is_pod = pods_resource || (strcmp(group, "") == 0 && strcmp(kind, "Pod") == 0);
 
     /* 1. Operations and kinds in scope. */
     if (strcmp(op, "CREATE") != 0 && strcmp(op, "UPDATE") != 0)
         return;
-    if (!sl_workload_supported(group, kind))
+    if (!is_pod && !sl_workload_supported(group, kind))
         return;
     /* 2. Subresources. */
     if (is_pod) {
@@ -304,6 +310,13 @@ void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
         deny(out, 400, "BadRequest",
              sl_xasprintf("%s \"%s\" could not be evaluated: object is not a JSON object", kind,
                           name));
+        return;
+    }
+    if (is_pod && strcmp(kind, "Pod") != 0) {
+        deny(out, 400, "BadRequest",
+             sl_xasprintf("%s \"%s\" could not be evaluated: a request on pods/%s must carry a "
+                          "Pod, not %s",
+                          kind, name, *sub ? sub : "", *kind ? kind : "an object without kind"));
         return;
     }
     /* 4. Pod updates: judge only what matters; never trust a missing oldObject (V3). */

@@ -184,7 +184,7 @@ static void answer(const struct sl_profile *prof, enum sl_endpoint ep, const cha
     const json_t *old_object = json_object_get(req, "oldObject");
     const json_t *jkind = json_object_get(req, "kind");
     const char *group = "", *kname = "", *op = "", *sub = "", *ns = "", *name = "";
-    const char *user = "";
+    const char *user = "", *resource = "";
     char objgroup[128];
     if (jkind != NULL && !json_is_null(jkind)) {
         if (!json_is_object(jkind) || !opt_string(jkind, "group", &group) ||
@@ -209,6 +209,18 @@ static void answer(const struct sl_profile *prof, enum sl_endpoint ep, const cha
                           "must be strings");
         goto out;
     }
+    /* The resource matters for core pods only (engine.h); another group's "pods" is not. */
+    const json_t *jres = json_object_get(req, "resource");
+    const char *rgroup = "";
+    if (jres != NULL && !json_is_null(jres) &&
+        (!json_is_object(jres) || !opt_string(jres, "resource", &resource) ||
+         !opt_string(jres, "group", &rgroup))) {
+        answer_error(ans, "not an AdmissionReview: request.resource is not a "
+                          "GroupVersionResource");
+        goto out;
+    }
+    if (*rgroup != '\0')
+        resource = "";
     const json_t *ui = json_object_get(req, "userInfo");
     if (json_is_object(ui) && !opt_string(ui, "username", &user)) {
         answer_error(ans, "not an AdmissionReview: request.userInfo.username is not a string");
@@ -220,6 +232,7 @@ static void answer(const struct sl_profile *prof, enum sl_endpoint ep, const cha
         .group = group,
         .kind = kname,
         .subresource = sub,
+        .resource = resource,
         .namespace_ = ns,
         .name = name,
         .username = user,

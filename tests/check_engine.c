@@ -399,6 +399,34 @@ START_TEST(test_engine_message_cuts_with_count)
 }
 END_TEST
 
+START_TEST(test_engine_pods_resource_must_carry_a_pod)
+{
+    /* Before Kubernetes 1.22 pods/ephemeralcontainers carried an EphemeralContainers
+     * object; PSA refuses anything but a Pod on the pods resource, and so do we. */
+    struct run r = {0};
+    r.obj = tu_json("{\"kind\":\"EphemeralContainers\",\"apiVersion\":\"v1\","
+                    "\"metadata\":{\"name\":\"web\"},\"ephemeralContainers\":[{\"name\":"
+                    "\"debug\",\"image\":\"busybox\",\"securityContext\":{\"privileged\":true}}]}");
+    struct sl_request req = req_for(r.obj, "UPDATE", "EphemeralContainers");
+    req.resource = "pods";
+    req.subresource = "ephemeralcontainers";
+    eval_default(&r, &req);
+    ck_assert(!r.v.allowed);
+    ck_assert_int_eq(r.v.code, 400);
+    ck_assert_ptr_nonnull(strstr(r.v.message, "must carry a Pod"));
+    run_cleanup(&r);
+    /* The ignored subresources stay ignored whatever they carry (pods/binding: Binding). */
+    struct run s = {0};
+    s.obj = tu_json("{\"kind\":\"Binding\",\"apiVersion\":\"v1\",\"target\":{}}");
+    req = req_for(s.obj, "CREATE", "Binding");
+    req.resource = "pods";
+    req.subresource = "binding";
+    eval_default(&s, &req);
+    ck_assert(s.v.allowed);
+    run_cleanup(&s);
+}
+END_TEST
+
 Suite *suite_engine(void); /* for the runner; see run_units.c */
 
 Suite *suite_engine(void)
@@ -410,6 +438,7 @@ Suite *suite_engine(void)
     tcase_add_test(tc, test_engine_allows_delete_connect_and_other_kinds);
     tcase_add_test(tc, test_engine_ignores_psa_ignored_subresources_only);
     tcase_add_test(tc, test_engine_judges_ephemeral_container_added);
+    tcase_add_test(tc, test_engine_pods_resource_must_carry_a_pod);
     tcase_add_test(tc, test_engine_skips_insignificant_pod_update);
     tcase_add_test(tc, test_engine_judges_image_change_and_seccomp_annotation_change);
     tcase_add_test(tc, test_engine_denies_pod_update_without_old_object);

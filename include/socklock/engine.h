@@ -18,6 +18,7 @@ struct sl_request {
     const char *group;       /* "" for core */
     const char *kind;        /* e.g. "Deployment" */
     const char *subresource; /* "" when none */
+    const char *resource;    /* core request.resource.resource, e.g. "pods"; "" otherwise */
     const char *namespace_;
     const char *name;
     const char *username;
