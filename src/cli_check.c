@@ -166,8 +166,11 @@ static void check_object(const struct sl_profile *prof, const struct sl_manifest
     struct sl_verdict v;
     sl_verdict_init(&v);
     sl_engine_eval(prof, &req, &v);
-    sl_report_add(r, f->name, mo->line, mo->doc, api_version, kind, ns, name,
-                  sl_workload_supported(group, kind), &v);
+    /* An object with a pod spec that was not judged is exempt; one without (another kind,
+     * or a partial manifest such as a kustomize patch with no template) is skipped. */
+    struct sl_podref ref;
+    bool carries_pod = sl_workload_find(obj, group, kind, &ref, NULL) != SL_E_NOTFOUND;
+    sl_report_add(r, f->name, mo->line, mo->doc, api_version, kind, ns, name, carries_pod, &v);
     sl_verdict_cleanup(&v);
 }
 

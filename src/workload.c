@@ -3,9 +3,9 @@
  * One table maps (group, kind) to the JSON pointers of the pod spec and of the metadata
  * that goes with it (the pod's own, or the template's). Kinds are recognised in every API
  * group that served them (Deployment under "extensions" as well as "apps"), since the API
- * version inside the group does not move the pod spec. Every step of the path must be an
- * object: a Deployment whose spec.template is a string cannot be judged, so it is an
- * error, not an object without pods. */
+ * version inside the group does not move the pod spec. Every step of the path that is
+ * present must be an object: a Deployment whose spec.template is a string cannot be judged,
+ * so it is an error, not an object without pods; an absent step means no pods to judge. */
 #include "socklock/workload.h"
 
 #include <stdio.h>
@@ -110,8 +110,11 @@ enum sl_status sl_workload_find(const json_t *obj, const char *group, const char
         parent = cur;
         cur = json_object_get(cur, key);
         if (!cur || json_is_null(cur)) {
-            sl_error_set(err, "%s %s is missing", kind, path);
-            return SL_E_INVALID;
+            /* Absent (or null) is empty, as the API server's typed decoding reads it: PSA
+             * then evaluates an empty pod spec, or skips a nil template, and allows both.
+             * So does a partial manifest such as a kustomize patch. */
+            sl_error_set(err, "%s %s is absent", kind, path);
+            return SL_E_NOTFOUND;
         }
         if (!json_is_object(cur)) {
             sl_error_set(err, "%s %s is not an object", kind, path);

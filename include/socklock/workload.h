@@ -23,8 +23,9 @@ struct sl_podref {
 bool sl_workload_supported(const char *group, const char *kind);
 
 /* Finds the pod spec of `obj`, a (group, kind) object. SL_E_NOTFOUND when the kind carries
- * no pod spec (allowed untouched); SL_E_INVALID, with err naming the path, when the
- * structure is not what that kind must have (spec missing or not an object, ...). */
+ * no pod spec, or when a step of the path is absent or null (an empty spec or nil template,
+ * which PSA allows): both are allowed untouched. SL_E_INVALID, with err naming the path,
+ * when a step is present but not an object. */
 enum sl_status sl_workload_find(const json_t *obj, const char *group, const char *kind,
                                 struct sl_podref *out, struct sl_error *err);
 
