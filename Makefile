@@ -154,12 +154,14 @@ fuzz: deps
 	      -max_len=65536 build/fuzz/corpus-$$t tests/fixtures/reviews || exit 1; \
 	done
 
-# The unit suites under valgrind, in one process (Check's fork mode hides children).
+# The unit suites under valgrind, in one process (Check's fork mode hides children), and a
+# short server run under valgrind.
 VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
            --error-exitcode=99
 valgrind: deps
 	$(MAKE) --no-print-directory $(UNITS) $(BIN)
 	CK_FORK=no SOCKLOCK_BIN=$(BIN) $(VALGRIND) $(UNITS)
+	SOCKLOCK_BIN=$(BIN) sh tests/valgrind_server.sh
 
 bench: $(BUILD)/tests/review_bench $(BUILD)/tests/json_bench $(BIN)
 	@for p in $(BENCH_PAYLOADS); do $(BUILD)/tests/review_bench $$p 20000; done
