@@ -178,6 +178,9 @@ int sl_cli_serve(int argc, char **argv)
     if (pol == NULL)
         return SL_EXIT_ERROR;
     cfg.policy = pol;
+    if (sl_policy_find(pol, "default") == NULL)
+        sl_log_warnx("the policy has no profile named \"default\": /validate answers 404; "
+                     "reviews go to /validate/PROFILE");
     int status = run_server(&cfg);
     sl_policy_free(pol);
     return status;
