@@ -7,7 +7,8 @@ set -u
 bin=${SOCKLOCK_BIN:-./socklock}
 fail() { echo "deploy_self_check: $*"; exit 1; }
 out=$("$bin" check --policy tests/fixtures/policy/strict.yaml deploy/) || fail "deploy/ fails its own check: $out"
-echo "$out" | grep -q 'Deployment socklock-system/socklock' && fail "violation reported: $out"
+# The Deployment must have been judged, not skipped: exactly one object with pods, allowed.
+echo "$out" | grep -q '^1 object checked: 1 allowed, 0 denied;' || fail "not judged as expected: $out"
 python3 - <<'PY' || fail "webhook configuration"
 import yaml
 docs = [d for d in yaml.safe_load_all(open("deploy/base/validatingwebhookconfiguration.yaml")) if d]

@@ -15,6 +15,8 @@ import tempfile
 
 import yaml
 
+from reviewlib import expand, review_of
+
 
 def objects_of(path):
     """The objects of a file in check's order: non-empty documents, *List items expanded."""
@@ -25,35 +27,6 @@ def objects_of(path):
         for o in expand(d):
             out.append((i, o))
     return out
-
-
-def expand(o):
-    kind = o.get("kind", "") if isinstance(o, dict) else ""
-    if kind.endswith("List") and isinstance(o.get("items"), list):
-        return [x for item in o["items"] for x in expand(item)]
-    return [o]
-
-
-def review_of(obj, n):
-    api = obj.get("apiVersion", "")
-    group, _, version = api.rpartition("/")
-    meta = obj.get("metadata") or {}
-    kind = obj.get("kind", "")
-    return {
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": f"check-{n}",
-            "kind": {"group": group, "version": version, "kind": kind},
-            "resource": {"group": group, "version": version, "resource": kind.lower() + "s"},
-            "namespace": meta.get("namespace") or "default",
-            "name": meta.get("name", ""),
-            "operation": "CREATE",
-            "userInfo": {"username": ""},
-            "object": obj,
-            "dryRun": False,
-        },
-    }
 
 
 def main():
@@ -83,7 +56,7 @@ def main():
                 problems.append(f"kind {entry['kind']}, PyYAML says {obj.get('kind')}")
             rpath = os.path.join(tmp, f"r{n}.json")
             with open(rpath, "w") as out:
-                json.dump(review_of(obj, n), out)
+                json.dump(review_of(obj, f"check-{n}"), out)
             rp = subprocess.run([binary, "review", rpath], capture_output=True, text=True)
             if rp.returncode != 0:
                 problems.append(f"review exited {rp.returncode}: {rp.stderr.strip()}")

@@ -18,6 +18,8 @@ import tempfile
 
 import yaml
 
+from reviewlib import expand, review_of
+
 # How each PSA check id shows in a denial message (PSA's ForbiddenReason texts).
 REASONS = {
     "runAsNonRoot": "runAsNonRoot != true",
@@ -48,16 +50,10 @@ def find_object(base, source, kind, name):
     else:
         objs = [d for d in docs if d]
     for o in objs:
-        for cand in ([o] + list(o.get("items") or []) if o.get("kind", "").endswith("List") else [o]):
+        for cand in expand(o):
             if cand.get("kind") == kind and cand.get("metadata", {}).get("name") == name:
                 return cand
     raise SystemExit(f"{source}: {kind} {name} not found")
-
-
-def group_version(api_version):
-    if "/" in api_version:
-        return api_version.split("/", 1)
-    return "", api_version
 
 
 def main():
@@ -70,24 +66,8 @@ def main():
         for n, line in enumerate(rows[1:]):
             row = dict(zip(header, line.split("\t")))
             obj = find_object(base, row["source"], row["kind"], row["name"])
-            group, version = group_version(obj.get("apiVersion", ""))
             ns = obj.get("metadata", {}).get("namespace") or "default"
-            review = {
-                "apiVersion": "admission.k8s.io/v1",
-                "kind": "AdmissionReview",
-                "request": {
-                    "uid": f"sockshop-{n}",
-                    "kind": {"group": group, "version": version, "kind": row["kind"]},
-                    "resource": {"group": group, "version": version,
-                                 "resource": row["kind"].lower() + "s"},
-                    "namespace": ns,
-                    "name": row["name"],
-                    "operation": "CREATE",
-                    "userInfo": {"username": "kubernetes-admin"},
-                    "object": obj,
-                    "dryRun": False,
-                },
-            }
+            review = review_of(obj, f"sockshop-{n}", "kubernetes-admin")
             path = os.path.join(tmp, f"r{n}.json")
             with open(path, "w") as f:
                 json.dump(review, f)
