@@ -16,6 +16,12 @@ else
 VARIANT  ?= release
 endif
 BUILD    ?= build/$(VARIANT)
+# Quiet rules by default; `make V=1` prints every command.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
 
 WARN = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -Wshadow \
        -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations -Wold-style-definition \
@@ -44,7 +50,7 @@ TST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 CFLAGS_ALL = $(WARN) $(OPT) -Iinclude $(PKG_CFLAGS) -MMD -MP $(EXTRA_CFLAGS)
 LIBS       = $(PKG_LIBS) -lpthread
 
-LIB_SRCS  = $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_SRCS  = $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS = $(wildcard tests/check_*.c) tests/testutil.c
 UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/run_units.o
@@ -64,11 +70,13 @@ socklock: $(BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(TST_CFLAGS) -I$(BUILD)/tests -Itests -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) $(TST_CFLAGS) -I$(BUILD)/tests -Itests -c $< -o $@
 
 $(BUILD)/libsocklock.a: $(LIB_OBJS)
 	rm -f $@
@@ -141,7 +149,7 @@ BENCH_PAYLOADS ?= $(wildcard ../shared/bench/payloads/*.json) tests/fixtures/rev
 # Coverage-guided fuzzing with clang's libFuzzer, ASan and UBSan, time-boxed per target; the
 # seeds are the fixtures. Targets are the pure modules only (no sockets, no files).
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = $(filter-out src/main.c src/server.c src/cli%.c src/certgen.c src/metrics.c \
+FUZZ_SRCS = $(filter-out src/main.c src/server.c src/cli/%.c src/certgen.c src/metrics.c \
               src/manifest.c src/report.c src/log.c,$(LIB_SRCS))
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
              -D_POSIX_C_SOURCE=200809L -Iinclude $(PKG_CFLAGS)
@@ -173,7 +181,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 socklock $(DESTDIR)$(PREFIX)/bin/socklock
 
-FORMAT_FILES = src/*.c src/*.h include/socklock/*.h tests/*.c tests/*.h tests/integration/*.c tests/fuzz/*.c \
+FORMAT_FILES = src/*.c src/*/*.c src/*/*.h include/socklock/*.h tests/*.c tests/*.h tests/integration/*.c tests/fuzz/*.c \
                tests/integration/*.h tests/bench/*.c
 format:
 	clang-format -i $(FORMAT_FILES)

@@ -38,7 +38,7 @@ void sl_verdict_init(struct sl_verdict *v)
 {
     memset(v, 0, sizeof(*v));
     v->allowed = true;
-    sl_findings_init(&v->findings);
+    sl_pss_findings_init(&v->findings);
 }
 
 void sl_verdict_cleanup(struct sl_verdict *v)
@@ -51,7 +51,7 @@ void sl_verdict_cleanup(struct sl_verdict *v)
     for (size_t i = 0; i < v->nwarnings; i++)
         free(v->warnings[i]);
     free(v->warnings);
-    sl_findings_cleanup(&v->findings);
+    sl_pss_findings_cleanup(&v->findings);
     memset(v, 0, sizeof(*v));
 }
 
@@ -347,7 +347,7 @@ void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
     struct sl_pss_opts opts = {
         .level = prof->level,
         .version = prof->version,
-        .read_only_root_fs = prof->read_only_root_fs,
+        .extras = prof->read_only_root_fs ? SL_PSS_EXTRA_READ_ONLY_ROOT_FS : 0u,
         .relax_user_ns = prof->relax_user_ns,
         .only_check = NULL,
     };

@@ -39,7 +39,7 @@ void sl_report_cleanup(struct sl_report *r)
         free(e->namespace_);
         free(e->name);
         free(e->message);
-        sl_findings_cleanup(&e->findings);
+        sl_pss_findings_cleanup(&e->findings);
         for (size_t j = 0; j < e->nwarnings; j++)
             free(e->warnings[j]);
         free(e->warnings);
@@ -64,7 +64,7 @@ void sl_report_add(struct sl_report *r, const char *file, int line, size_t doc,
     e->kind = dup_or_empty(kind);
     e->namespace_ = dup_or_empty(namespace_);
     e->name = dup_or_empty(name);
-    sl_findings_init(&e->findings);
+    sl_pss_findings_init(&e->findings);
     if (!v->allowed)
         e->status = SL_REPORT_DENIED;
     else if (v->evaluated)
@@ -75,7 +75,7 @@ void sl_report_add(struct sl_report *r, const char *file, int line, size_t doc,
     e->message = v->message ? sl_xstrdup(v->message) : NULL;
     for (size_t i = 0; i < v->findings.len; i++) {
         const struct sl_violation *x = &v->findings.items[i];
-        sl_findings_add(&e->findings, x->check, x->reason, x->detail);
+        sl_pss_findings_add(&e->findings, x->check, x->reason, x->detail);
     }
     if (v->nwarnings > 0) {
         e->warnings = sl_xcalloc(v->nwarnings, sizeof(*e->warnings));

@@ -84,7 +84,7 @@ static int judge_row(char *const *r, const json_t *obj, const char *check)
     struct sl_pss_opts opts = {.version = SL_VERSION_LATEST, .only_check = check};
     ck_assert(sl_pss_parse_level(r[C_LEVEL], &opts.level) == SL_OK);
     struct sl_findings out;
-    sl_findings_init(&out);
+    sl_pss_findings_init(&out);
     enum sl_status rc = sl_pss_eval(ref.meta, ref.spec, &opts, &out, &err);
     int verdict = out.len > 0;
     for (size_t i = 0; i < SL_ARRAY_LEN(rule_parts); i++) {
@@ -98,7 +98,7 @@ static int judge_row(char *const *r, const json_t *obj, const char *check)
                 verdict = 1;
         }
     }
-    sl_findings_cleanup(&out);
+    sl_pss_findings_cleanup(&out);
     if (rc != SL_OK) {
         printf("kyverno: %s: error %s\n", what, err.msg);
         return -1;

@@ -32,11 +32,11 @@ static int judge(const json_t *pod, enum sl_level level, int version, const char
     struct sl_pss_opts opts = {.level = level, .version = version};
     struct sl_findings out;
     struct sl_error err = {0};
-    sl_findings_init(&out);
+    sl_pss_findings_init(&out);
     enum sl_status rc = sl_pss_eval(json_object_get(pod, "metadata"), json_object_get(pod, "spec"),
                                     &opts, &out, &err);
     int verdict = out.len > 0;
-    sl_findings_cleanup(&out);
+    sl_pss_findings_cleanup(&out);
     if (rc != SL_OK) {
         printf("psa %s: error %s\n", what, err.msg);
         return -1;

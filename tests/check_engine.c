@@ -388,14 +388,14 @@ END_TEST
 START_TEST(test_engine_message_cuts_with_count)
 {
     struct sl_findings f;
-    sl_findings_init(&f);
+    sl_pss_findings_init(&f);
     for (int i = 0; i < 200; i++)
-        sl_findings_add(&f, "x", "some check failed", "container \"abcdefghij\" must be fixed");
+        sl_pss_findings_add(&f, "x", "some check failed", "container \"abcdefghij\" must be fixed");
     char *m = sl_engine_message("Pod", "web", "default", &f, 1024);
     ck_assert_uint_le(strlen(m), 1024);
     ck_assert_ptr_nonnull(strstr(m, "more)"));
     free(m);
-    sl_findings_cleanup(&f);
+    sl_pss_findings_cleanup(&f);
 }
 END_TEST
 

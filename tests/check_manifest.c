@@ -101,7 +101,7 @@ START_TEST(test_report_text_and_json)
     v.evaluated = true;
     v.code = 403;
     v.message = strdup("pod \"x\" violates profile \"default\": ...");
-    sl_findings_add(&v.findings, "hostNamespaces", "host namespaces", "hostNetwork=true");
+    sl_pss_findings_add(&v.findings, "hostNamespaces", "host namespaces", "hostNetwork=true");
     sl_report_add(&r, "a.yaml", 3, 0, "v1", "Pod", "ns", "evil\nname", true, &v);
     sl_verdict_cleanup(&v);
     sl_verdict_init(&v);

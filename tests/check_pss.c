@@ -32,11 +32,11 @@ static enum sl_status eval_pod(const char *pod, const char *level, const char *v
 {
     json_t *obj = sq_json(pod);
     struct sl_pss_opts opts = {.relax_user_ns = flags & F_RELAX,
-                               .read_only_root_fs = (flags & F_RORFS) != 0,
+                               .extras = (flags & F_RORFS) ? SL_PSS_EXTRA_READ_ONLY_ROOT_FS : 0u,
                                .only_check = only};
     ck_assert(sl_pss_parse_level(level, &opts.level) == SL_OK);
     ck_assert(sl_pss_parse_version(version, &opts.version) == SL_OK);
-    sl_findings_init(out);
+    sl_pss_findings_init(out);
     enum sl_status rc = sl_pss_eval(json_object_get(obj, "metadata"), json_object_get(obj, "spec"),
                                     &opts, out, err);
     json_decref(obj);
@@ -406,7 +406,7 @@ START_TEST(test_pss_verdicts)
         if (c->detail)
             ck_assert_str_eq(v->detail, c->detail);
     }
-    sl_findings_cleanup(&f);
+    sl_pss_findings_cleanup(&f);
 }
 END_TEST
 
@@ -425,7 +425,7 @@ START_TEST(test_pss_order_and_overrides)
     ck_assert_uint_eq(f.len, SL_ARRAY_LEN(want));
     for (size_t i = 0; i < f.len; i++)
         ck_assert_str_eq(f.items[i].check, want[i]);
-    sl_findings_cleanup(&f);
+    sl_pss_findings_cleanup(&f);
 
     ck_assert(eval_pod(pod, "baseline", "latest", 0, NULL, &f, &err) == SL_OK);
     const char *want_b[] = {"capabilities_baseline", "hostNamespaces", "hostPathVolumes",
@@ -433,12 +433,12 @@ START_TEST(test_pss_order_and_overrides)
     ck_assert_uint_eq(f.len, SL_ARRAY_LEN(want_b));
     for (size_t i = 0; i < f.len; i++)
         ck_assert_str_eq(f.items[i].check, want_b[i]);
-    sl_findings_cleanup(&f);
+    sl_pss_findings_cleanup(&f);
 
     /* Before v1.22 capabilities_baseline is not overridden at restricted. */
     ck_assert(eval_pod(pod, "restricted", "v1.21", 0, NULL, &f, &err) == SL_OK);
     ck_assert_str_eq(f.items[0].check, "capabilities_baseline");
-    sl_findings_cleanup(&f);
+    sl_pss_findings_cleanup(&f);
 }
 END_TEST
 
@@ -451,17 +451,17 @@ START_TEST(test_pss_only_check)
     ck_assert(eval_pod(pod, "restricted", "latest", 0, "privileged", &f, &err) == SL_OK);
     ck_assert_uint_eq(f.len, 1);
     ck_assert_str_eq(f.items[0].check, "privileged");
-    sl_findings_cleanup(&f);
+    sl_pss_findings_cleanup(&f);
     /* Asked for by name, an overridden check still runs. */
     ck_assert(eval_pod(pod, "restricted", "latest", 0, "capabilities_baseline", &f, &err) == SL_OK);
     ck_assert_uint_eq(f.len, 1);
-    sl_findings_cleanup(&f);
+    sl_pss_findings_cleanup(&f);
     /* A restricted check does not run at baseline. */
     ck_assert(eval_pod(pod, "baseline", "latest", 0, "runAsNonRoot", &f, &err) == SL_OK);
     ck_assert_uint_eq(f.len, 0);
-    sl_findings_cleanup(&f);
+    sl_pss_findings_cleanup(&f);
     ck_assert(eval_pod(pod, "baseline", "latest", 0, "noSuchCheck", &f, &err) == SL_E_USAGE);
-    sl_findings_cleanup(&f);
+    sl_pss_findings_cleanup(&f);
 }
 END_TEST
 
@@ -513,7 +513,7 @@ START_TEST(test_pss_malformed)
         enum sl_status rc = eval_pod(malformed[_i].pod, levels[l], "latest", 0, NULL, &f, &err);
         ck_assert_msg(rc == SL_E_INVALID, "case %d: rc %d", _i, (int)rc);
         ck_assert_str_eq(err.msg, malformed[_i].msg);
-        sl_findings_cleanup(&f);
+        sl_pss_findings_cleanup(&f);
     }
 }
 END_TEST
@@ -527,12 +527,12 @@ START_TEST(test_pss_null_is_absent)
                           "'privileged':null,'seccompProfile':null}}],'hostUsers':null}");
     ck_assert(eval_pod(pod, "baseline", "latest", 0, NULL, &f, &err) == SL_OK);
     ck_assert_uint_eq(f.len, 0);
-    sl_findings_cleanup(&f);
+    sl_pss_findings_cleanup(&f);
     /* Unknown fields are ignored, as the API server's typed decoding does. */
     ck_assert(eval_pod(POD("{'containers':[{'name':'c','foo':{'bar':1}}],'zzz':1}"), "baseline",
                        "latest", 0, NULL, &f, &err) == SL_OK);
     ck_assert_uint_eq(f.len, 0);
-    sl_findings_cleanup(&f);
+    sl_pss_findings_cleanup(&f);
 }
 END_TEST
 
@@ -548,12 +548,12 @@ START_TEST(test_pss_many_containers)
     struct sl_pss_opts opts = {.level = SL_LEVEL_RESTRICTED, .version = SL_VERSION_LATEST};
     struct sl_findings f;
     struct sl_error err = {0};
-    sl_findings_init(&f);
+    sl_pss_findings_init(&f);
     ck_assert(sl_pss_eval(json_object_get(pod, "metadata"), json_object_get(pod, "spec"), &opts, &f,
                           &err) == SL_OK);
     ck_assert_uint_eq(f.len, 2); /* allowPrivilegeEscalation, capabilities_restricted */
     ck_assert(strncmp(f.items[0].detail, "containers \"c0\", \"c1\", ", 23) == 0);
-    sl_findings_cleanup(&f);
+    sl_pss_findings_cleanup(&f);
     json_decref(pod);
 }
 END_TEST
@@ -580,7 +580,6 @@ START_TEST(test_pss_parse_version)
     ck_assert_str_eq(buf, "latest");
     sl_pss_version_name(25, buf, sizeof(buf));
     ck_assert_str_eq(buf, "v1.25");
-    ck_assert_int_eq(sl_pss_newest_version(), 37);
 }
 END_TEST
 
@@ -594,13 +593,63 @@ START_TEST(test_pss_parse_level_and_table)
     ck_assert(sl_pss_parse_level("", &l) == SL_E_INVALID);
     ck_assert_str_eq(sl_pss_level_name(SL_LEVEL_BASELINE), "baseline");
 
-    size_t n;
-    const struct sl_pss_check_info *t = sl_pss_checks(&n);
-    ck_assert_uint_eq(n, 20);
-    for (size_t i = 0; i < n; i++)
-        ck_assert(sl_pss_check_exists(t[i].id));
     ck_assert(sl_pss_check_exists("procMount_restricted"));
     ck_assert(!sl_pss_check_exists("procmount"));
+    ck_assert(!sl_pss_check_exists(NULL));
+}
+END_TEST
+
+/* The table as Pod Security Admission's registry defines it (ids, levels, and the versions
+ * at which each check starts or changes), written out here independently of src/pss, in
+ * PSA's order. A row added, dropped, reordered or moved to another version fails this. */
+static const struct {
+    const char *id;
+    enum sl_level level;
+    unsigned extra;
+    int versions[SL_PSS_MAX_VERSIONS];
+    size_t nversions;
+} want_table[] = {
+    {"appArmorProfile", SL_LEVEL_BASELINE, 0, {0}, 1},
+    {"capabilities_baseline", SL_LEVEL_BASELINE, 0, {0}, 1},
+    {"hostNamespaces", SL_LEVEL_BASELINE, 0, {0}, 1},
+    {"hostPathVolumes", SL_LEVEL_BASELINE, 0, {0}, 1},
+    {"hostPorts", SL_LEVEL_BASELINE, 0, {0}, 1},
+    {"hostProbesAndHostLifecycle", SL_LEVEL_BASELINE, 0, {34}, 1},
+    {"privileged", SL_LEVEL_BASELINE, 0, {0}, 1},
+    {"procMount", SL_LEVEL_BASELINE, 0, {0, 35}, 2},
+    {"seLinuxOptions", SL_LEVEL_BASELINE, 0, {0, 31}, 2},
+    {"seccompProfile_baseline", SL_LEVEL_BASELINE, 0, {0, 19}, 2},
+    {"sysctls", SL_LEVEL_BASELINE, 0, {0, 27, 29, 32, 37}, 5},
+    {"windowsHostProcess", SL_LEVEL_BASELINE, 0, {0}, 1},
+    {"allowPrivilegeEscalation", SL_LEVEL_RESTRICTED, 0, {8, 25}, 2},
+    {"capabilities_restricted", SL_LEVEL_RESTRICTED, 0, {22, 25}, 2},
+    {"procMount_restricted", SL_LEVEL_RESTRICTED, 0, {35}, 1},
+    {"restrictedVolumes", SL_LEVEL_RESTRICTED, 0, {0}, 1},
+    {"runAsNonRoot", SL_LEVEL_RESTRICTED, 0, {0, 35}, 2},
+    {"runAsUser", SL_LEVEL_RESTRICTED, 0, {23, 35}, 2},
+    {"seccompProfile_restricted", SL_LEVEL_RESTRICTED, 0, {19, 25}, 2},
+    {"readOnlyRootFilesystem", SL_LEVEL_PRIVILEGED, SL_PSS_EXTRA_READ_ONLY_ROOT_FS, {0}, 1},
+};
+
+START_TEST(test_pss_table_is_psa_registry)
+{
+    struct sl_error err = {0};
+    ck_assert_msg(sl_pss_table_check(&err) == SL_OK, "%s", err.msg);
+    ck_assert_uint_eq(sl_pss_check_count(), SL_ARRAY_LEN(want_table));
+    for (size_t i = 0; i < SL_ARRAY_LEN(want_table); i++) {
+        struct sl_pss_check_info ci;
+        sl_pss_check_describe(i, &ci);
+        ck_assert_str_eq(ci.id, want_table[i].id);
+        ck_assert_int_eq(ci.level, want_table[i].level);
+        ck_assert_uint_eq(ci.extra, want_table[i].extra);
+        ck_assert_uint_eq(ci.nversions, want_table[i].nversions);
+        for (size_t v = 0; v < ci.nversions; v++)
+            ck_assert_msg(ci.versions[v] == want_table[i].versions[v], "%s row %zu: v1.%d",
+                          ci.id, v, ci.versions[v]);
+        ck_assert(sl_pss_check_exists(want_table[i].id));
+    }
+    /* "latest" is the newest version at which any row starts. */
+    ck_assert_int_eq(sl_pss_newest_version(), 37);
 }
 END_TEST
 
@@ -619,6 +668,7 @@ Suite *suite_pss(void)
     tcase_add_test(tc, test_pss_many_containers);
     tcase_add_test(tc, test_pss_parse_version);
     tcase_add_test(tc, test_pss_parse_level_and_table);
+    tcase_add_test(tc, test_pss_table_is_psa_registry);
     suite_add_tcase(s, tc);
     return s;
 }

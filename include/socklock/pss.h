@@ -33,22 +33,27 @@ struct sl_findings {
     size_t cap;
 };
 
+/* socklock's own checks, beyond the Pod Security Standards; each is turned on by its bit. */
+enum sl_pss_extra {
+    SL_PSS_EXTRA_READ_ONLY_ROOT_FS = 1u << 0, /* check "readOnlyRootFilesystem" */
+};
+
 struct sl_pss_opts {
     enum sl_level level;
     int version;            /* minor version, or SL_VERSION_LATEST */
-    bool read_only_root_fs; /* socklock's extra check "readOnlyRootFilesystem" */
-    bool relax_user_ns;     /* waive runAsNonRoot/runAsUser for hostUsers:false pods (V10)
-                             * before v1.35 too (PSA's former RelaxPolicyForUserNamespacePods
+    unsigned extras;        /* enum sl_pss_extra bits: the extra checks to run */
+    bool relax_user_ns;     /* waive runAsNonRoot/runAsUser for hostUsers:false pods before
+                             * v1.35 too (PSA's former RelaxPolicyForUserNamespacePods
                              * option); from v1.35 PSA waives them unconditionally */
     const char *only_check; /* when non-NULL, evaluate only the check with this id */
 };
 
-void sl_findings_init(struct sl_findings *f);
-/* Frees every violation. Accepts NULL. */
-void sl_findings_cleanup(struct sl_findings *f);
+void sl_pss_findings_init(struct sl_findings *f);
+/* Frees every violation and empties f. Accepts NULL. */
+void sl_pss_findings_cleanup(struct sl_findings *f);
 /* Appends a violation, copying the three strings. */
-void sl_findings_add(struct sl_findings *f, const char *check, const char *reason,
-                     const char *detail);
+void sl_pss_findings_add(struct sl_findings *f, const char *check, const char *reason,
+                         const char *detail);
 
 /* Parses "privileged", "baseline", "restricted". SL_E_INVALID otherwise. */
 enum sl_status sl_pss_parse_level(const char *s, enum sl_level *out);
@@ -58,7 +63,8 @@ const char *sl_pss_level_name(enum sl_level level);
 enum sl_status sl_pss_parse_version(const char *s, int *out);
 /* Writes "latest" or "v1.Y" into out. */
 void sl_pss_version_name(int version, char *out, size_t size);
-/* The newest minor version any check changes at (what "latest" means). */
+/* The newest minor version at which any check starts or changes (what "latest" means),
+ * computed from the check table. */
 int sl_pss_newest_version(void);
 
 /* Evaluates a pod under opts. `meta` is the pod's (or template's) metadata, may be NULL;
@@ -66,8 +72,8 @@ int sl_pss_newest_version(void);
  * order: baseline ids sorted, then restricted ids sorted, then socklock's extras).
  * At the restricted level a baseline check overridden by a restricted one does not run.
  * `only_check` runs just that check when it is enabled at (level, version), overridden or
- * not; extras (readOnlyRootFilesystem) run when their option is set, at any level. At the
- * privileged level no PSS check runs.
+ * not; extras run when their bit is set in opts->extras, at any level. At the privileged
+ * level no PSS check runs.
  * Every field any check reads is type-checked first, whatever the level: returns
  * SL_E_INVALID with err naming the field path (e.g. "spec.containers[1] is not an
  * object") when the structure cannot be understood, SL_E_LIMIT when the pod has more than
@@ -76,16 +82,28 @@ int sl_pss_newest_version(void);
 enum sl_status sl_pss_eval(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
                            struct sl_findings *out, struct sl_error *err);
 
-/* The check table, for documentation and --only lookups. */
+/* The most versioned rows one check has. */
+#define SL_PSS_MAX_VERSIONS 6
+
+/* What the check table says of one check. */
 struct sl_pss_check_info {
-    const char *id;
-    enum sl_level level;  /* SL_LEVEL_PRIVILEGED marks socklock extras (not PSS) */
-    const char *versions; /* human summary, e.g. "v1.0+; v1.25 Windows waiver" */
-    bool extra;           /* socklock's own check, not part of PSS */
+    const char *id;      /* static */
+    enum sl_level level; /* SL_LEVEL_PRIVILEGED for socklock's extras */
+    unsigned extra;      /* its enum sl_pss_extra bit; 0 for Pod Security Standards checks */
+    size_t nversions;
+    int versions[SL_PSS_MAX_VERSIONS]; /* minor versions at which it starts or changes */
 };
-/* Returns the table and its length. */
-const struct sl_pss_check_info *sl_pss_checks(size_t *n);
+
+/* The number of checks in the table; sl_pss_check_describe() reads entry i < that. */
+size_t sl_pss_check_count(void);
+void sl_pss_check_describe(size_t i, struct sl_pss_check_info *out);
 /* True when `id` names a check in the table. */
 bool sl_pss_check_exists(const char *id);
+
+/* Verifies the table's invariants: ids unique and in PSA's order (baseline ids sorted by
+ * byte value, then restricted ids, then extras), versioned rows in ascending order, overrides
+ * naming a baseline check from a restricted one, one bit per extra. SL_E_INTERNAL with err
+ * saying which row is wrong. */
+enum sl_status sl_pss_table_check(struct sl_error *err);
 
 #endif

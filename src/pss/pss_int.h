@@ -1,7 +1,8 @@
-/* pss_int: what the pss module's files share. pss_model.c decodes a pod (metadata and spec)
+/* pss_int: what the pss module's files share. model.c decodes a pod (metadata and spec)
  * into the plain structs below, checking the JSON type of every field a check reads, as
- * the API server's typed decoding would; pss_checks.c holds one function per check, all
- * of which read only those structs; pss.c holds the check table and the evaluator. */
+ * the API server's typed decoding would; checks_baseline.c and checks_restricted.c hold the
+ * check implementations, all of which read only those structs; pss.c holds the check table
+ * and the evaluator that reads it; text.c the helpers that build PSA's message texts. */
 #ifndef SOCKLOCK_PSS_INT_H
 #define SOCKLOCK_PSS_INT_H
 
@@ -13,9 +14,7 @@
 #include "socklock/buf.h"
 #include "socklock/common.h"
 #include "socklock/pss.h"
-
-/* The newest minor version at which any check changes (sysctls, v1.37). */
-#define PSS_NEWEST_VERSION 37
+#include "socklock/strlist.h"
 
 /* Most containers (init, regular and ephemeral together) one pod may carry. The API
  * server's request size limit keeps real pods far below this. */
@@ -92,40 +91,71 @@ enum sl_status pss_pod_decode(struct pss_pod *pod, const json_t *meta, const jso
                               struct sl_error *err);
 void pss_pod_cleanup(struct pss_pod *pod);
 
-/* A list of owned strings (pss_text.c). Zero-initialise; release with pss_list_free(). */
-struct pss_strlist {
-    char **v;
-    size_t n, cap;
-};
-
-void pss_list_take(struct pss_strlist *l, char *s); /* steals s */
-void pss_list_add(struct pss_strlist *l, const char *s);
-void pss_list_free(struct pss_strlist *l);
-int pss_cmp_str(const void *a, const void *b);
-/* Sorts by byte value and drops repeats, as PSA's sets.List() does. */
-void pss_list_sort_unique(struct pss_strlist *l);
 const char *pss_plural(const char *one, const char *many, size_t n);
-void pss_put_join(struct sl_buf *b, const struct pss_strlist *l, const char *sep);
+void pss_put_join(struct sl_buf *b, const struct sl_strlist *l, const char *sep);
 /* PSA's joinQuote: "a", "b". */
-void pss_put_join_quote(struct sl_buf *b, const struct pss_strlist *l);
+void pss_put_join_quote(struct sl_buf *b, const struct sl_strlist *l);
 /* "key=\"value\"" with Go's %q quoting. Caller frees. */
 char *pss_annotation_phrase(const char *key, const char *value);
 /* Appends "pod", "container(s) ..." and extra, joined by " and ". */
-void pss_put_setters(struct sl_buf *b, bool pod, const struct pss_strlist *containers,
+void pss_put_setters(struct sl_buf *b, bool pod, const struct sl_strlist *containers,
                      const char *extra);
 /* Adds the violation (id, reason, detail's text) and releases detail. */
 void pss_emit(struct sl_findings *out, const char *id, const char *reason, struct sl_buf *detail);
 bool pss_starts_with(const char *s, const char *prefix);
-bool pss_in_set(const char *const *set, size_t n, const char *s);
-/* Shared by baseline and restricted checks (pss_checks.c). */
+/* True when s is in the NULL-terminated set (a NULL set is empty). */
+bool pss_in_set(const char *const *set, const char *s);
+/* ---- the check table ---- */
+
+/* One implementation of a check: reads the decoded pod and, when the pod fails, appends one
+ * violation with check id `id` to out. `allowed` is the versioned row's set of allowed values
+ * (a NULL-terminated list, e.g. the safe sysctls at that version), or NULL for checks that
+ * need none. Implementations know nothing of versions: every version gate is a row. */
+typedef void pss_check_fn(const struct pss_pod *pod, const char *const *allowed, const char *id,
+                          struct sl_findings *out);
+
+/* Pods a versioned row does not apply to; the evaluator skips the check for them. */
+enum pss_waiver {
+    PSS_WAIVE_NONE = 0,
+    PSS_WAIVE_WINDOWS = 1u << 0, /* spec.os.name is exactly "windows" */
+    PSS_WAIVE_USER_NS = 1u << 1, /* hostUsers: false (a pod in a user namespace) */
+    /* hostUsers: false, when the profile opts in (PSA's former RelaxPolicyForUserNamespacePods) */
+    PSS_WAIVE_USER_NS_RELAXED = 1u << 2,
+};
+
+/* One row of a check's version list: from minor version `since` on (until the next row), the
+ * check is `fn` with `allowed`, skipped for the pods `waive` names, and, at the restricted
+ * level, replaces the baseline check `overrides` (NULL for none). As in Pod Security
+ * Admission's registry, a row holds until a later row takes over. */
+struct pss_versioned {
+    int since;
+    pss_check_fn *fn;
+    const char *const *allowed; /* NULL-terminated, or NULL */
+    unsigned waive; /* enum pss_waiver bits */
+    const char *overrides;
+};
+
+/* The most rows one check has (sysctls: v1.0, v1.27, v1.29, v1.32, v1.37). */
+#define PSS_MAX_VERSIONS SL_PSS_MAX_VERSIONS
+
+/* One check: its id (PSA's, or socklock's own), its level, and its rows in ascending `since`
+ * (unused rows are zero). `extra` is 0 for Pod Security Standards checks; socklock's own
+ * checks carry the SL_PSS_EXTRA_* bit that turns them on, run at every level when it is set,
+ * and carry SL_LEVEL_PRIVILEGED. */
+struct pss_check {
+    const char *id;
+    enum sl_level level;
+    unsigned extra;
+    struct pss_versioned versions[PSS_MAX_VERSIONS];
+};
+
+/* The table (pss.c) and its length. */
+extern const struct pss_check pss_checks[];
+extern const size_t pss_nchecks;
+
+/* Shared by baseline and restricted implementations (checks_baseline.c). */
 void pss_seccomp_fields(const struct pss_pod *pod, bool require, const char *id,
                         struct sl_findings *out);
-void pss_proc_mount_strict(const struct pss_pod *pod, const char *id, struct sl_findings *out);
-
-/* A check: reads pod at policy `version` (already clamped to the newest) and, when the pod
- * fails it, appends one violation with check id `id` to out. */
-typedef void pss_check_fn(const struct pss_pod *pod, int version, const struct sl_pss_opts *opts,
-                          const char *id, struct sl_findings *out);
 
 pss_check_fn pss_check_apparmor;
 pss_check_fn pss_check_caps_baseline;
@@ -136,16 +166,16 @@ pss_check_fn pss_check_host_probes;
 pss_check_fn pss_check_privileged;
 pss_check_fn pss_check_proc_mount;
 pss_check_fn pss_check_selinux;
-pss_check_fn pss_check_seccomp_baseline;
+pss_check_fn pss_check_seccomp_annotations;
+pss_check_fn pss_check_seccomp_fields;
 pss_check_fn pss_check_sysctls;
 pss_check_fn pss_check_host_process;
 pss_check_fn pss_check_allow_priv_esc;
 pss_check_fn pss_check_caps_restricted;
-pss_check_fn pss_check_proc_mount_restricted;
 pss_check_fn pss_check_restricted_volumes;
 pss_check_fn pss_check_run_as_non_root;
 pss_check_fn pss_check_run_as_user;
-pss_check_fn pss_check_seccomp_restricted;
+pss_check_fn pss_check_seccomp_required;
 pss_check_fn pss_check_ro_rootfs;
 
 #endif

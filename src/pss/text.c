@@ -1,6 +1,6 @@
-/* pss_text: the small string tools the checks share to build Pod Security Admission's
- * messages: lists of owned strings, PSA's set semantics (sorted by byte value, no repeats),
- * its joinQuote and pluralize helpers, and Go's %q quoting. */
+/* text: the small string tools the checks share to build Pod Security Admission's messages:
+ * its joinQuote and pluralize helpers, Go's %q quoting, and set membership. Lists are
+ * sl_strlist; PSA's sets are lists after sl_strlist_sort_unique(). */
 #include "pss_int.h"
 
 #include <stdint.h>
@@ -10,69 +10,25 @@
 
 #include "socklock/alloc.h"
 
-void pss_list_take(struct pss_strlist *l, char *s)
-{
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 8;
-        l->v = sl_xrealloc(l->v, l->cap * sizeof(*l->v));
-    }
-    l->v[l->n++] = s;
-}
-
-void pss_list_add(struct pss_strlist *l, const char *s)
-{
-    pss_list_take(l, sl_xstrdup(s));
-}
-
-void pss_list_free(struct pss_strlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = l->cap = 0;
-}
-
-int pss_cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorts by byte value (as Go's sort.Strings does) and drops repeats: PSA's sets.List(). */
-void pss_list_sort_unique(struct pss_strlist *l)
-{
-    if (l->n < 2)
-        return;
-    qsort(l->v, l->n, sizeof(*l->v), pss_cmp_str);
-    size_t w = 1;
-    for (size_t r = 1; r < l->n; r++) {
-        if (strcmp(l->v[r], l->v[w - 1]) == 0)
-            free(l->v[r]);
-        else
-            l->v[w++] = l->v[r];
-    }
-    l->n = w;
-}
-
 const char *pss_plural(const char *one, const char *many, size_t n)
 {
     return n == 1 ? one : many;
 }
 
 /* Appends the items joined by sep. */
-void pss_put_join(struct sl_buf *b, const struct pss_strlist *l, const char *sep)
+void pss_put_join(struct sl_buf *b, const struct sl_strlist *l, const char *sep)
 {
-    for (size_t i = 0; i < l->n; i++) {
+    for (size_t i = 0; i < l->len; i++) {
         if (i)
             (void)sl_buf_puts(b, sep);
-        (void)sl_buf_puts(b, l->v[i]);
+        (void)sl_buf_puts(b, l->items[i]);
     }
 }
 
 /* PSA's joinQuote: "a", "b" (no escaping). */
-void pss_put_join_quote(struct sl_buf *b, const struct pss_strlist *l)
+void pss_put_join_quote(struct sl_buf *b, const struct sl_strlist *l)
 {
-    if (l->n == 0)
+    if (l->len == 0)
         return;
     (void)sl_buf_puts(b, "\"");
     pss_put_join(b, l, "\", \"");
@@ -80,11 +36,11 @@ void pss_put_join_quote(struct sl_buf *b, const struct pss_strlist *l)
 }
 
 /* "container \"a\"" or "containers \"a\", \"b\"" as a new string. */
-static char *containers_phrase(const struct pss_strlist *names)
+static char *containers_phrase(const struct sl_strlist *names)
 {
     struct sl_buf b;
     sl_buf_init(&b, 0);
-    (void)sl_buf_printf(&b, "%s ", pss_plural("container", "containers", names->n));
+    (void)sl_buf_printf(&b, "%s ", pss_plural("container", "containers", names->len));
     pss_put_join_quote(&b, names);
     return sl_buf_steal(&b, NULL);
 }
@@ -147,8 +103,16 @@ char *pss_annotation_phrase(const char *key, const char *value)
 void pss_emit(struct sl_findings *out, const char *id, const char *reason, struct sl_buf *detail)
 {
     (void)sl_buf_puts(detail, ""); /* makes data non-NULL even when empty */
-    sl_findings_add(out, id, reason, detail->data);
+    sl_pss_findings_add(out, id, reason, detail->data);
     sl_buf_cleanup(detail);
+}
+
+bool pss_in_set(const char *const *set, const char *s)
+{
+    for (; set != NULL && *set != NULL; set++)
+        if (strcmp(*set, s) == 0)
+            return true;
+    return false;
 }
 
 bool pss_starts_with(const char *s, const char *prefix)
@@ -157,7 +121,7 @@ bool pss_starts_with(const char *s, const char *prefix)
 }
 
 /* Appends "pod", "container(s) ...", ... joined by " and ". */
-void pss_put_setters(struct sl_buf *b, bool pod, const struct pss_strlist *containers,
+void pss_put_setters(struct sl_buf *b, bool pod, const struct sl_strlist *containers,
                      const char *extra)
 {
     bool first = true;
@@ -165,7 +129,7 @@ void pss_put_setters(struct sl_buf *b, bool pod, const struct pss_strlist *conta
         (void)sl_buf_puts(b, "pod");
         first = false;
     }
-    if (containers && containers->n) {
+    if (containers && containers->len) {
         char *p = containers_phrase(containers);
         (void)sl_buf_printf(b, "%s%s", first ? "" : " and ", p);
         free(p);

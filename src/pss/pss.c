@@ -1,0 +1,448 @@
+/* pss: the Pod Security Standards as one table, and the evaluator that reads it.
+ *
+ * The table follows Kubernetes' Pod Security Admission registry
+ * (k8s.io/pod-security-admission/policy): every check has an id, a level and a list of
+ * versioned rows. A row says: from this minor version on, the check is this implementation,
+ * with these allowed values, skipping these pods (Windows pods, pods in a user namespace),
+ * and at the restricted level it replaces that baseline check. The evaluator picks, for the
+ * policy version, the last row that has begun; a check whose first row has not begun does
+ * not exist at that version. Implementations (checks_*.c) know nothing of versions.
+ *
+ * Checks run in PSA's order, baseline ids sorted by byte value, then restricted ids sorted,
+ * so violations come out in the order PSA reports them; socklock's extras follow, and run
+ * only when the profile turns them on, at any level. A version newer than the newest row
+ * (and "latest") evaluates as that newest version, as PSA's EvaluatePod clamps it; the
+ * newest version is computed from the rows, never written down.
+ *
+ * sl_pss_table_check() verifies the table's invariants (order, unique ids, rows ascending,
+ * overrides naming a baseline check, one bit per extra); the command line runs it at start
+ * and the unit tests run it too.
+ *
+ * Adding a check: write its implementation (a pss_check_fn) and add one row here; if it
+ * reads a field the decoder does not yet know, add that field to model.c. Changing a check
+ * at a new Kubernetes version: add one versioned row. */
+#include "socklock/pss.h"
+
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pss_int.h"
+#include "socklock/alloc.h"
+
+/* ---- allowed values, per version ---- */
+
+static const char *const caps_baseline_1_0[] = {
+    "AUDIT_WRITE", "CHOWN",  "DAC_OVERRIDE", "FOWNER", "FSETID",     "KILL", "MKNOD",
+    "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT", NULL,
+};
+
+static const char *const caps_restricted_1_22[] = {"NET_BIND_SERVICE", NULL};
+
+#define SELINUX_TYPES_1_0 "", "container_t", "container_init_t", "container_kvm_t"
+static const char *const selinux_types_1_0[] = {SELINUX_TYPES_1_0, NULL};
+static const char *const selinux_types_1_31[] = {SELINUX_TYPES_1_0, "container_engine_t", NULL};
+
+/* check_sysctls.go: each version's safe set is the previous one plus what it adds. */
+#define SYSCTLS_1_0                                                                   \
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies", \
+        "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start"
+#define SYSCTLS_1_27 SYSCTLS_1_0, "net.ipv4.ip_local_reserved_ports"
+#define SYSCTLS_1_29                                                                       \
+    SYSCTLS_1_27, "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",               \
+        "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"
+#define SYSCTLS_1_32 SYSCTLS_1_29, "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"
+#define SYSCTLS_1_37 SYSCTLS_1_32, "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"
+static const char *const sysctls_1_0[] = {SYSCTLS_1_0, NULL};
+static const char *const sysctls_1_27[] = {SYSCTLS_1_27, NULL};
+static const char *const sysctls_1_29[] = {SYSCTLS_1_29, NULL};
+static const char *const sysctls_1_32[] = {SYSCTLS_1_32, NULL};
+static const char *const sysctls_1_37[] = {SYSCTLS_1_37, NULL};
+
+/* ---- the table ---- */
+
+#define B       SL_LEVEL_BASELINE
+#define R       SL_LEVEL_RESTRICTED
+#define WINDOWS PSS_WAIVE_WINDOWS
+#define USER_NS PSS_WAIVE_USER_NS
+#define USER_NS_RELAXED PSS_WAIVE_USER_NS_RELAXED
+
+/* Rows are {since, implementation, allowed values, waivers, overridden baseline check}.
+ * Windows waivers (v1.25): API validation forbids these fields on Windows pods. User
+ * namespace waivers (KEP-127): such pods may run as uid 0 and unmask /proc inside their
+ * namespace; PSA waives them from v1.35, and earlier only when the administrator opted in. */
+const struct pss_check pss_checks[] = {
+    {"appArmorProfile", B, 0, {{0, pss_check_apparmor, NULL, 0, NULL}}},
+    {"capabilities_baseline", B, 0, {{0, pss_check_caps_baseline, caps_baseline_1_0, 0, NULL}}},
+    {"hostNamespaces", B, 0, {{0, pss_check_host_namespaces, NULL, 0, NULL}}},
+    {"hostPathVolumes", B, 0, {{0, pss_check_host_path, NULL, 0, NULL}}},
+    {"hostPorts", B, 0, {{0, pss_check_host_ports, NULL, 0, NULL}}},
+    {"hostProbesAndHostLifecycle", B, 0, {{34, pss_check_host_probes, NULL, 0, NULL}}},
+    {"privileged", B, 0, {{0, pss_check_privileged, NULL, 0, NULL}}},
+    {"procMount",
+     B,
+     0,
+     {{0, pss_check_proc_mount, NULL, 0, NULL}, {35, pss_check_proc_mount, NULL, USER_NS, NULL}}},
+    {"seLinuxOptions",
+     B,
+     0,
+     {{0, pss_check_selinux, selinux_types_1_0, 0, NULL},
+      {31, pss_check_selinux, selinux_types_1_31, 0, NULL}}},
+    {"seccompProfile_baseline",
+     B,
+     0,
+     {{0, pss_check_seccomp_annotations, NULL, 0, NULL},
+      {19, pss_check_seccomp_fields, NULL, 0, NULL}}},
+    {"sysctls",
+     B,
+     0,
+     {{0, pss_check_sysctls, sysctls_1_0, 0, NULL},
+      {27, pss_check_sysctls, sysctls_1_27, 0, NULL},
+      {29, pss_check_sysctls, sysctls_1_29, 0, NULL},
+      {32, pss_check_sysctls, sysctls_1_32, 0, NULL},
+      {37, pss_check_sysctls, sysctls_1_37, 0, NULL}}},
+    {"windowsHostProcess", B, 0, {{0, pss_check_host_process, NULL, 0, NULL}}},
+    {"allowPrivilegeEscalation",
+     R,
+     0,
+     {{8, pss_check_allow_priv_esc, NULL, 0, NULL},
+      {25, pss_check_allow_priv_esc, NULL, WINDOWS, NULL}}},
+    {"capabilities_restricted",
+     R,
+     0,
+     {{22, pss_check_caps_restricted, caps_restricted_1_22, 0, "capabilities_baseline"},
+      {25, pss_check_caps_restricted, caps_restricted_1_22, WINDOWS, "capabilities_baseline"}}},
+    {"procMount_restricted", R, 0, {{35, pss_check_proc_mount, NULL, 0, "procMount"}}},
+    {"restrictedVolumes",
+     R,
+     0,
+     {{0, pss_check_restricted_volumes, NULL, 0, "hostPathVolumes"}}},
+    {"runAsNonRoot",
+     R,
+     0,
+     {{0, pss_check_run_as_non_root, NULL, USER_NS_RELAXED, NULL},
+      {35, pss_check_run_as_non_root, NULL, USER_NS, NULL}}},
+    {"runAsUser",
+     R,
+     0,
+     {{23, pss_check_run_as_user, NULL, USER_NS_RELAXED, NULL},
+      {35, pss_check_run_as_user, NULL, USER_NS, NULL}}},
+    {"seccompProfile_restricted",
+     R,
+     0,
+     {{19, pss_check_seccomp_required, NULL, 0, "seccompProfile_baseline"},
+      {25, pss_check_seccomp_required, NULL, WINDOWS, "seccompProfile_baseline"}}},
+    /* socklock's extras. Windows pods are waived: API validation forbids the field there. */
+    {"readOnlyRootFilesystem",
+     SL_LEVEL_PRIVILEGED,
+     SL_PSS_EXTRA_READ_ONLY_ROOT_FS,
+     {{0, pss_check_ro_rootfs, NULL, WINDOWS, NULL}}},
+};
+
+const size_t pss_nchecks = SL_ARRAY_LEN(pss_checks);
+
+#undef B
+#undef R
+#undef WINDOWS
+#undef USER_NS
+#undef USER_NS_RELAXED
+
+/* ---- findings ---- */
+
+void sl_pss_findings_init(struct sl_findings *f)
+{
+    f->items = NULL;
+    f->len = 0;
+    f->cap = 0;
+}
+
+void sl_pss_findings_cleanup(struct sl_findings *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->len; i++) {
+        free(f->items[i].check);
+        free(f->items[i].reason);
+        free(f->items[i].detail);
+    }
+    free(f->items);
+    sl_pss_findings_init(f);
+}
+
+void sl_pss_findings_add(struct sl_findings *f, const char *check, const char *reason,
+                     const char *detail)
+{
+    if (f->len == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 8;
+        f->items = sl_xrealloc(f->items, f->cap * sizeof(*f->items));
+    }
+    struct sl_violation *v = &f->items[f->len++];
+    v->check = sl_xstrdup(check ? check : "");
+    v->reason = sl_xstrdup(reason ? reason : "");
+    v->detail = sl_xstrdup(detail ? detail : "");
+}
+
+/* ---- levels and versions ---- */
+
+static const char *const level_names[] = {"privileged", "baseline", "restricted"};
+
+enum sl_status sl_pss_parse_level(const char *s, enum sl_level *out)
+{
+    for (size_t i = 0; s && i < SL_ARRAY_LEN(level_names); i++) {
+        if (strcmp(s, level_names[i]) == 0) {
+            *out = (enum sl_level)i;
+            return SL_OK;
+        }
+    }
+    return SL_E_INVALID;
+}
+
+const char *sl_pss_level_name(enum sl_level level)
+{
+    if ((unsigned)level < SL_ARRAY_LEN(level_names))
+        return level_names[level];
+    return "unknown";
+}
+
+/* Accepts exactly PSA's forms: "latest" or "v1.<minor>" with no sign, no leading zero and
+ * nothing after it. A minor above any we could mean is kept above the newest (it evaluates
+ * as the newest), without overflowing. */
+enum sl_status sl_pss_parse_version(const char *s, int *out)
+{
+    if (!s)
+        return SL_E_INVALID;
+    if (strcmp(s, "latest") == 0) {
+        *out = SL_VERSION_LATEST;
+        return SL_OK;
+    }
+    if (strncmp(s, "v1.", 3) != 0)
+        return SL_E_INVALID;
+    const char *p = s + 3;
+    if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] != '\0'))
+        return SL_E_INVALID;
+    long n = 0;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return SL_E_INVALID;
+        if (n < 100000)
+            n = n * 10 + (*p - '0');
+    }
+    *out = n >= SL_VERSION_LATEST ? SL_VERSION_LATEST - 1 : (int)n;
+    return SL_OK;
+}
+
+void sl_pss_version_name(int version, char *out, size_t size)
+{
+    if (version == SL_VERSION_LATEST)
+        snprintf(out, size, "latest");
+    else
+        snprintf(out, size, "v1.%d", version);
+}
+
+static size_t nrows(const struct pss_check *c)
+{
+    size_t n = 0;
+    while (n < PSS_MAX_VERSIONS && c->versions[n].fn != NULL)
+        n++;
+    return n;
+}
+
+int sl_pss_newest_version(void)
+{
+    int newest = 0;
+    for (size_t i = 0; i < pss_nchecks; i++) {
+        const struct pss_check *c = &pss_checks[i];
+        size_t n = nrows(c);
+        if (n > 0 && c->versions[n - 1].since > newest)
+            newest = c->versions[n - 1].since;
+    }
+    return newest;
+}
+
+static const struct pss_check *find_check(const char *id)
+{
+    for (size_t i = 0; id != NULL && i < pss_nchecks; i++)
+        if (strcmp(pss_checks[i].id, id) == 0)
+            return &pss_checks[i];
+    return NULL;
+}
+
+bool sl_pss_check_exists(const char *id)
+{
+    return find_check(id) != NULL;
+}
+
+size_t sl_pss_check_count(void)
+{
+    return pss_nchecks;
+}
+
+void sl_pss_check_describe(size_t i, struct sl_pss_check_info *out)
+{
+    assert(i < pss_nchecks);
+    const struct pss_check *c = &pss_checks[i];
+    memset(out, 0, sizeof(*out));
+    out->id = c->id;
+    out->level = c->level;
+    out->extra = c->extra;
+    out->nversions = nrows(c);
+    for (size_t v = 0; v < out->nversions; v++)
+        out->versions[v] = c->versions[v].since;
+}
+
+/* ---- the table's invariants ---- */
+
+static int level_order(const struct pss_check *c)
+{
+    return c->extra ? 3 : (int)c->level;
+}
+
+static enum sl_status check_rows(const struct pss_check *c, struct sl_error *err)
+{
+    size_t n = nrows(c);
+    if (n == 0) {
+        sl_error_set(err, "check %s has no versioned row", c->id);
+        return SL_E_INTERNAL;
+    }
+    for (size_t v = n; v < PSS_MAX_VERSIONS; v++) {
+        if (c->versions[v].since != 0 || c->versions[v].allowed != NULL ||
+            c->versions[v].waive != 0 || c->versions[v].overrides != NULL) {
+            sl_error_set(err, "check %s has a row without an implementation", c->id);
+            return SL_E_INTERNAL;
+        }
+    }
+    for (size_t v = 0; v < n; v++) {
+        const struct pss_versioned *row = &c->versions[v];
+        if (row->since < 0 || (v > 0 && row->since <= c->versions[v - 1].since)) {
+            sl_error_set(err, "check %s: versioned rows must start at ascending versions", c->id);
+            return SL_E_INTERNAL;
+        }
+        if (row->overrides == NULL)
+            continue;
+        const struct pss_check *o = find_check(row->overrides);
+        if (c->level != SL_LEVEL_RESTRICTED || c->extra || o == NULL ||
+            o->level != SL_LEVEL_BASELINE || o->extra) {
+            sl_error_set(err, "check %s: only a restricted check may override, and only an "
+                              "existing baseline check (not \"%s\")",
+                         c->id, row->overrides);
+            return SL_E_INTERNAL;
+        }
+    }
+    return SL_OK;
+}
+
+enum sl_status sl_pss_table_check(struct sl_error *err)
+{
+    unsigned extras = 0;
+    for (size_t i = 0; i < pss_nchecks; i++) {
+        const struct pss_check *c = &pss_checks[i];
+        enum sl_status rc = check_rows(c, err);
+        if (rc != SL_OK)
+            return rc;
+        if (c->extra != 0 && (c->level != SL_LEVEL_PRIVILEGED || (c->extra & (c->extra - 1)) != 0 ||
+                              (extras & c->extra) != 0)) {
+            sl_error_set(err, "extra check %s must carry level privileged and a bit of its own",
+                         c->id);
+            return SL_E_INTERNAL;
+        }
+        if (c->extra == 0 && c->level != SL_LEVEL_BASELINE && c->level != SL_LEVEL_RESTRICTED) {
+            sl_error_set(err, "check %s: a Pod Security Standards check is baseline or restricted",
+                         c->id);
+            return SL_E_INTERNAL;
+        }
+        extras |= c->extra;
+        if (i == 0)
+            continue;
+        /* PSA's order: baseline ids sorted, then restricted ids sorted, then the extras. */
+        const struct pss_check *prev = &pss_checks[i - 1];
+        int lp = level_order(prev), lc = level_order(c);
+        if (lp > lc || (lp == lc && strcmp(prev->id, c->id) >= 0)) {
+            sl_error_set(err, "check %s is out of order after %s (baseline ids sorted, then "
+                              "restricted ids sorted, then extras; ids unique)",
+                         c->id, prev->id);
+            return SL_E_INTERNAL;
+        }
+    }
+    return SL_OK;
+}
+
+/* ---- evaluation ---- */
+
+/* The row in force at `version`, or NULL when the check does not exist yet. */
+static const struct pss_versioned *row_at(const struct pss_check *c, int version)
+{
+    const struct pss_versioned *row = NULL;
+    for (size_t v = 0; v < PSS_MAX_VERSIONS && c->versions[v].fn != NULL; v++)
+        if (c->versions[v].since <= version)
+            row = &c->versions[v];
+    return row;
+}
+
+/* True when a restricted check in force at `version` replaces check c. */
+static bool overridden(const struct pss_check *c, int version, enum sl_level level)
+{
+    if (level != SL_LEVEL_RESTRICTED)
+        return false;
+    for (size_t i = 0; i < pss_nchecks; i++) {
+        if (pss_checks[i].extra || pss_checks[i].level > level)
+            continue;
+        const struct pss_versioned *row = row_at(&pss_checks[i], version);
+        if (row != NULL && row->overrides != NULL && strcmp(row->overrides, c->id) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool waived(const struct pss_versioned *row, const struct pss_pod *pod,
+                   const struct sl_pss_opts *opts)
+{
+    if ((row->waive & PSS_WAIVE_WINDOWS) && pod->windows)
+        return true;
+    if ((row->waive & PSS_WAIVE_USER_NS) && pod->host_users == PSS_FALSE)
+        return true;
+    return (row->waive & PSS_WAIVE_USER_NS_RELAXED) && pod->host_users == PSS_FALSE &&
+           opts->relax_user_ns;
+}
+
+enum sl_status sl_pss_eval(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
+                           struct sl_findings *out, struct sl_error *err)
+{
+    struct pss_pod pod;
+    enum sl_status rc;
+
+    if (opts->version < 0 || (unsigned)opts->level > SL_LEVEL_RESTRICTED) {
+        sl_error_set(err, "invalid policy level or version");
+        return SL_E_USAGE;
+    }
+    if (opts->only_check && !sl_pss_check_exists(opts->only_check)) {
+        sl_error_set(err, "unknown check \"%s\"", opts->only_check);
+        return SL_E_USAGE;
+    }
+    rc = pss_pod_decode(&pod, meta, spec, err);
+    if (rc != SL_OK)
+        goto out;
+
+    int newest = sl_pss_newest_version();
+    int version = opts->version > newest ? newest : opts->version;
+    for (size_t i = 0; i < pss_nchecks; i++) {
+        const struct pss_check *c = &pss_checks[i];
+        if (opts->only_check && strcmp(opts->only_check, c->id) != 0)
+            continue;
+        if (c->extra ? (opts->extras & c->extra) == 0 : c->level > opts->level)
+            continue;
+        const struct pss_versioned *row = row_at(c, version);
+        if (row == NULL)
+            continue;
+        /* A caller asking for one check by name gets that check, overridden or not. */
+        if (!opts->only_check && overridden(c, version, opts->level))
+            continue;
+        if (waived(row, &pod, opts))
+            continue;
+        row->fn(&pod, row->allowed, c->id, out);
+    }
+out:
+    pss_pod_cleanup(&pod);
+    return rc;
+}
