@@ -44,6 +44,7 @@ void sl_error_set(struct sl_error *err, const char *fmt, ...)
     err->file[0] = '\0';
     err->line = 0;
     err->column = 0;
+    err->offset = 0;
 }
 
 void sl_error_setpos(struct sl_error *err, const char *file, int line, int column, const char *fmt,
@@ -58,6 +59,7 @@ void sl_error_setpos(struct sl_error *err, const char *file, int line, int colum
     snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
     err->line = line;
     err->column = column;
+    err->offset = 0;
 }
 
 void sl_error_format(const struct sl_error *err, char *out, size_t size)

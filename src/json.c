@@ -49,16 +49,23 @@ struct parser {
     size_t cap;
     const char *msg;             /* the first error, a static string; NULL while none */
     const unsigned char *errpos; /* the byte it is about */
+    enum sl_status rc;           /* SL_E_LIMIT for the depth limit, else SL_E_INVALID */
 };
 
 /* Records an error unless one is recorded already (the innermost failure is the one that
  * explains; callers further out only pass NULL on). */
-static void fail(struct parser *ps, const unsigned char *at, const char *msg)
+static void fail_rc(struct parser *ps, const unsigned char *at, enum sl_status rc, const char *msg)
 {
     if (ps->msg == NULL) {
         ps->msg = msg;
         ps->errpos = at;
+        ps->rc = rc;
     }
+}
+
+static void fail(struct parser *ps, const unsigned char *at, const char *msg)
+{
+    fail_rc(ps, at, SL_E_INVALID, msg);
 }
 
 static void skip_ws(struct parser *ps)
@@ -536,7 +543,7 @@ static json_t *parse_value(struct parser *ps)
     case '{':
     case '[':
         if (ps->depth >= ps->max_depth) {
-            fail(ps, ps->p, "maximum parsing depth reached");
+            fail_rc(ps, ps->p, SL_E_LIMIT, "maximum parsing depth reached");
             return NULL;
         }
         ps->depth++;
@@ -569,8 +576,8 @@ static json_t *parse_value(struct parser *ps)
 }
 
 /* Fills err from the recorded error: line and column of the offending byte, counted from
- * the start of the input the way jansson counts (columns in characters). */
-static void set_error(const struct parser *ps, struct sl_json_error *err)
+ * the start of the input the way jansson counts (columns in characters), and its offset. */
+static void set_error(const struct parser *ps, struct sl_error *err)
 {
     int line = 1, column = 1;
     for (const unsigned char *q = ps->start; q < ps->errpos; q++) {
@@ -581,13 +588,12 @@ static void set_error(const struct parser *ps, struct sl_json_error *err)
             column++;
         }
     }
-    err->line = line;
-    err->column = column;
-    err->position = (size_t)(ps->errpos - ps->start);
-    snprintf(err->text, sizeof(err->text), "%s", ps->msg);
+    sl_error_setpos(err, NULL, line, column, "%s", ps->msg);
+    err->offset = (size_t)(ps->errpos - ps->start);
 }
 
-json_t *sl_json_parse(const char *buf, size_t len, size_t max_depth, struct sl_json_error *err)
+enum sl_status sl_json_parse(const char *buf, size_t len, size_t max_depth, json_t **out,
+                             struct sl_error *err)
 {
     /* NULL + 0 is undefined in C; an empty input gets a real address. */
     const unsigned char *start =
@@ -608,7 +614,10 @@ json_t *sl_json_parse(const char *buf, size_t len, size_t max_depth, struct sl_j
         }
     }
     free(ps.scratch);
-    if (v == NULL && err != NULL)
+    *out = v;
+    if (v != NULL)
+        return SL_OK;
+    if (err != NULL)
         set_error(&ps, err);
-    return v;
+    return ps.rc;
 }

@@ -19,13 +19,17 @@ enum sl_status {
     SL_E_INTERNAL, /* a bug or an unexpected library failure */
 };
 
-/* Human detail for a failure. `file`, `line` and `column` are set only for file input
- * (line and column 1-based, 0 when unknown). */
+/* Human detail for a failure, the one error record every module fills. `file`, `line` and
+ * `column` are set only for input with positions (line and column 1-based, 0 when unknown;
+ * file "" when the input is not a file, e.g. a request body); `offset` is the byte offset of
+ * the fault in that input when a parser knows it, else 0. Only sl_error_format() turns a
+ * record into text. */
 struct sl_error {
     char msg[512];
     char file[256];
     int line;
     int column;
+    size_t offset;
 };
 
 /* Returns a static English name for `rc`. */
@@ -34,7 +38,7 @@ const char *sl_strerror(enum sl_status rc);
 /* Sets err->msg from a printf format and clears the position. Accepts err == NULL. */
 void sl_error_set(struct sl_error *err, const char *fmt, ...) SL_PRINTF(2, 3);
 
-/* Like sl_error_set, and records the file position as well. */
+/* Like sl_error_set, and records the position as well (file may be NULL: no file). */
 void sl_error_setpos(struct sl_error *err, const char *file, int line, int column, const char *fmt,
                      ...) SL_PRINTF(5, 6);
 

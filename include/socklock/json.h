@@ -6,20 +6,12 @@
 
 #include <jansson.h>
 
+#include "socklock/common.h"
+
 /* The deepest nesting sl_json_parse() ever allows, whatever the caller asks for; it keeps
  * the parser's recursion (one C frame per open array or object) bounded. It equals
  * jansson's own JSON_PARSER_MAX_DEPTH. */
 #define SL_JSON_DEPTH_CAP 2048
-
-/* Where and why parsing failed. `line` and `column` are 1-based; the column counts
- * characters (UTF-8 sequences), not bytes, as jansson's does. `position` is the byte offset
- * of the offending byte (the length of the input for a premature end). */
-struct sl_json_error {
-    int line;
-    int column;
-    size_t position;
-    char text[160];
-};
 
 /* Parses exactly one JSON text (RFC 8259) in buf[0..len) into a jansson value. It accepts
  * what json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, ...) accepts and
@@ -35,7 +27,7 @@ struct sl_json_error {
  *   json_real from strtod(), bit for bit jansson's; overflow to infinity is an error ("real
  *   number overflow"), underflow gives 0 or a subnormal as in jansson;
  * - arrays and objects nested deeper than max_depth (capped at SL_JSON_DEPTH_CAP) are an
- *   error ("maximum parsing depth reached"); "[]" is depth 1, "[[1]]" is depth 2. jansson
+ *   error, SL_E_LIMIT ("maximum parsing depth reached"); "[]" is depth 1, "[[1]]" is depth 2. jansson
  *   counts scalars as one more level and stops at 2048, so with any max_depth up to 2047
  *   both judge every text nested no deeper than max_depth alike.
  * One deliberate difference: jansson silently drops a single NUL byte that directly
@@ -43,7 +35,12 @@ struct sl_json_error {
  * NUL byte outside a string as RFC 8259 requires.
  *
  * Never reads outside buf[0..len); buf need not be NUL-terminated and may be NULL when len
- * is 0. Returns NULL on error and fills `err` when it is not NULL. Returns a new reference. */
-json_t *sl_json_parse(const char *buf, size_t len, size_t max_depth, struct sl_json_error *err);
+ * is 0. On success *out is a new reference. On failure *out is NULL, the status is
+ * SL_E_LIMIT for the depth limit and SL_E_INVALID for everything else, and err (when not
+ * NULL) holds jansson's wording of the problem, the line and column of the offending byte
+ * (1-based; columns count characters, as jansson's do) and its byte offset (the input's
+ * length for a premature end); err->file is empty. */
+enum sl_status sl_json_parse(const char *buf, size_t len, size_t max_depth, json_t **out,
+                             struct sl_error *err);
 
 #endif

@@ -129,13 +129,14 @@ static int digit_value(char c)
     return 99;
 }
 
-/* Go's strconv.ParseUint(s, 0, 64) without the sign: 0 ok, -1 syntax, -2 range. */
-static int parse_go_uint(const char *s, uint64_t *out)
+/* Go's strconv.ParseUint(s, 0, 64) without the sign: SL_E_INVALID for a syntax error,
+ * SL_E_LIMIT when the value does not fit 64 bits. */
+static enum sl_status parse_go_uint(const char *s, uint64_t *out)
 {
     size_t len = strlen(s);
     unsigned base = 10;
     if (len == 0)
-        return -1;
+        return SL_E_INVALID;
     if (s[0] == '0') {
         char c = (char)(s[1] | 0x20);
         if (len >= 3 && c == 'b') {
@@ -157,18 +158,18 @@ static int parse_go_uint(const char *s, uint64_t *out)
     for (; *s != '\0'; s++) {
         int d = digit_value(*s);
         if (d >= (int)base)
-            return -1;
+            return SL_E_INVALID;
         if (n > (UINT64_MAX - (uint64_t)d) / base)
             range = true;
         else
             n = n * base + (uint64_t)d;
     }
     *out = n;
-    return range ? -2 : 0;
+    return range ? SL_E_LIMIT : SL_OK;
 }
 
-/* Go's strconv.ParseInt(s, 0, 64). */
-static int parse_go_int(const char *s, int64_t *out)
+/* Go's strconv.ParseInt(s, 0, 64), with parse_go_uint's statuses. */
+static enum sl_status parse_go_int(const char *s, int64_t *out)
 {
     bool neg = false;
     if (s[0] == '+' || s[0] == '-') {
@@ -176,15 +177,15 @@ static int parse_go_int(const char *s, int64_t *out)
         s++;
     }
     uint64_t u = 0;
-    int rc = parse_go_uint(s, &u);
-    if (rc != 0)
+    enum sl_status rc = parse_go_uint(s, &u);
+    if (rc != SL_OK)
         return rc;
     if (!neg && u > (uint64_t)INT64_MAX)
-        return -2;
+        return SL_E_LIMIT;
     if (neg && u > (uint64_t)INT64_MAX + 1)
-        return -2;
+        return SL_E_LIMIT;
     *out = neg ? (int64_t)(0 - u) : (int64_t)u;
-    return 0;
+    return SL_OK;
 }
 
 static size_t span_digits(const char *s)
@@ -273,10 +274,10 @@ static void resolve_text(const char *s, size_t len, struct yj_scalar *out)
     int64_t iv;
     uint64_t uv;
     double fv;
-    if (n > 0 && parse_go_int(plain, &iv) == 0) {
+    if (n > 0 && parse_go_int(plain, &iv) == SL_OK) {
         out->kind = YJ_INT;
         out->i = iv;
-    } else if (n > 0 && parse_go_uint(plain, &uv) == 0) {
+    } else if (n > 0 && parse_go_uint(plain, &uv) == SL_OK) {
         out->kind = YJ_UINT;
         out->u = uv;
     } else if (yaml_style_float(plain) && parse_float(plain, &fv)) {
@@ -323,7 +324,7 @@ bool yj_is_merge(const char *tag, const char *text, size_t len, bool plain)
 }
 
 enum sl_status yj_resolve(const char *tag, const char *text, size_t len, bool plain,
-                          struct yj_scalar *out, char *msg, size_t msgsize)
+                          struct yj_scalar *out, struct sl_error *err)
 {
     memset(out, 0, sizeof(*out));
     out->kind = YJ_STR;
@@ -337,9 +338,8 @@ enum sl_status yj_resolve(const char *tag, const char *text, size_t len, bool pl
     }
     if (strcmp(tag, TAG_BINARY) == 0) {
         /* sigs.k8s.io/yaml documents !!binary as unsupported. */
-        snprintf(msg, msgsize,
-                 "!!binary values are not supported; write the base64 text "
-                 "without the tag");
+        sl_error_set(err, "!!binary values are not supported; write the base64 text "
+                          "without the tag");
         return SL_E_INVALID;
     }
     if (strcmp(tag, TAG_STR) == 0 || strcmp(tag, TAG_TIMESTAMP) == 0)
@@ -356,8 +356,8 @@ enum sl_status yj_resolve(const char *tag, const char *text, size_t len, bool pl
         out->f = (double)out->i;
         return SL_OK;
     }
-    snprintf(msg, msgsize, "cannot decode %s `%.*s` as a %s", short_tag(rtag),
-             (int)(len > 64 ? 64 : len), text, short_tag(tag));
+    sl_error_set(err, "cannot decode %s `%.*s` as a %s", short_tag(rtag),
+                 (int)(len > 64 ? 64 : len), text, short_tag(tag));
     return SL_E_INVALID;
 }
 
@@ -365,42 +365,49 @@ enum sl_status yj_resolve(const char *tag, const char *text, size_t len, bool pl
  * exponent (Go switches to 'e' format at 1e21). */
 #define GO_JSON_FLOAT_PLAIN_LIMIT 1e21
 
-json_t *yj_scalar_json(const struct yj_scalar *sc, char *msg, size_t msgsize)
+enum sl_status yj_scalar_json(const struct yj_scalar *sc, json_t **out, struct sl_error *err)
 {
+    *out = NULL;
     switch (sc->kind) {
     case YJ_NULL:
-        return json_null();
+        *out = json_null();
+        return SL_OK;
     case YJ_BOOL:
-        return json_boolean(sc->b);
+        *out = json_boolean(sc->b);
+        return SL_OK;
     case YJ_INT:
-        return json_integer((json_int_t)sc->i);
+        *out = json_integer((json_int_t)sc->i);
+        return SL_OK;
     case YJ_UINT:
         /* encoding/json writes it in full; jansson (and so the webhook) cannot hold it. */
-        snprintf(msg, msgsize, "integer %llu is out of range", (unsigned long long)sc->u);
-        return NULL;
+        sl_error_set(err, "integer %llu is out of range", (unsigned long long)sc->u);
+        return SL_E_INVALID;
     case YJ_FLOAT:
         if (isnan(sc->f) || isinf(sc->f)) {
-            snprintf(msg, msgsize, "%s cannot be represented in JSON",
-                     isnan(sc->f) ? ".nan" : (sc->f > 0 ? ".inf" : "-.inf"));
-            return NULL;
+            sl_error_set(err, "%s cannot be represented in JSON",
+                         isnan(sc->f) ? ".nan" : (sc->f > 0 ? ".inf" : "-.inf"));
+            return SL_E_INVALID;
         }
         if (sc->f == floor(sc->f) && fabs(sc->f) < GO_JSON_FLOAT_PLAIN_LIMIT) {
             /* encoding/json writes 1500 for 1.5e3, which JSON readers take as an integer. */
-            if (sc->f >= -9223372036854775808.0 && sc->f < 9223372036854775808.0)
-                return json_integer((json_int_t)sc->f);
-            snprintf(msg, msgsize, "number %.0f is out of range", sc->f);
-            return NULL;
+            if (sc->f >= -9223372036854775808.0 && sc->f < 9223372036854775808.0) {
+                *out = json_integer((json_int_t)sc->f);
+                return SL_OK;
+            }
+            sl_error_set(err, "number %.0f is out of range", sc->f);
+            return SL_E_INVALID;
         }
-        return json_real(sc->f);
-    case YJ_STR: {
-        json_t *v = json_stringn(sc->s, sc->slen);
-        if (v == NULL)
-            snprintf(msg, msgsize, "string is not valid UTF-8");
-        return v;
+        *out = json_real(sc->f);
+        return SL_OK;
+    case YJ_STR:
+        *out = json_stringn(sc->s, sc->slen);
+        if (*out != NULL)
+            return SL_OK;
+        sl_error_set(err, "string is not valid UTF-8");
+        return SL_E_INVALID;
     }
-    }
-    snprintf(msg, msgsize, "internal error: unknown scalar kind");
-    return NULL;
+    sl_error_set(err, "internal error: unknown scalar kind");
+    return SL_E_INTERNAL;
 }
 
 /* Go's strconv.FormatFloat(f, 'g', -1, 32): the shortest digits that read back as the same
@@ -431,29 +438,34 @@ static char *go_format_float32(double d)
     return sl_xstrdup(buf);
 }
 
-char *yj_scalar_key(const struct yj_scalar *sc, char *msg, size_t msgsize)
+enum sl_status yj_scalar_key(const struct yj_scalar *sc, char **out, struct sl_error *err)
 {
+    *out = NULL;
     switch (sc->kind) {
     case YJ_NULL:
-        snprintf(msg, msgsize, "a mapping key cannot be null in JSON");
-        return NULL;
+        sl_error_set(err, "a mapping key cannot be null in JSON");
+        return SL_E_INVALID;
     case YJ_BOOL:
-        return sl_xstrdup(sc->b ? "true" : "false");
+        *out = sl_xstrdup(sc->b ? "true" : "false");
+        return SL_OK;
     case YJ_INT:
-        return sl_xasprintf("%lld", (long long)sc->i);
+        *out = sl_xasprintf("%lld", (long long)sc->i);
+        return SL_OK;
     case YJ_UINT:
         /* sigs.k8s.io/yaml has no case for uint64 keys and refuses them. */
-        snprintf(msg, msgsize, "unsupported mapping key %llu", (unsigned long long)sc->u);
-        return NULL;
+        sl_error_set(err, "unsupported mapping key %llu", (unsigned long long)sc->u);
+        return SL_E_INVALID;
     case YJ_FLOAT:
-        return go_format_float32(sc->f);
+        *out = go_format_float32(sc->f);
+        return SL_OK;
     case YJ_STR:
         if (memchr(sc->s, '\0', sc->slen) != NULL) {
-            snprintf(msg, msgsize, "a mapping key cannot contain a NUL character");
-            return NULL;
+            sl_error_set(err, "a mapping key cannot contain a NUL character");
+            return SL_E_INVALID;
         }
-        return sl_xstrndup(sc->s, sc->slen);
+        *out = sl_xstrndup(sc->s, sc->slen);
+        return SL_OK;
     }
-    snprintf(msg, msgsize, "internal error: unknown scalar kind");
-    return NULL;
+    sl_error_set(err, "internal error: unknown scalar kind");
+    return SL_E_INTERNAL;
 }

@@ -4,9 +4,9 @@
  * sequence start, alias, ...). We build each document's value bottom-up with an explicit
  * stack of open sequences and mappings, so nesting costs no C recursion, and the stack's
  * size is the depth cap (64): libyaml's own handling of deep flow nesting is quadratic, so
- * stopping early also bounds its time (TESTPLAN.md §3.9).
+ * stopping early also bounds its time.
  *
- * Scalars are resolved in yamljson_resolve.c. Anchors are remembered per document with the
+ * Scalars are resolved in resolve.c. Anchors are remembered per document with the
  * finished value and its node count; an alias inserts a deep copy, and the copies of one
  * stream together may not exceed 100,000 nodes, which stops "billion laughs" before any
  * memory is spent on it. Merge keys follow go-yaml v2: `<<` applies its mapping (or, for a
@@ -64,7 +64,7 @@ struct anchor {
     json_t *value; /* NULL while the anchored node is still open */
     size_t nodes;
     char *key; /* for a scalar: its mapping-key form, or NULL */
-    char key_err[128];
+    struct sl_error key_err; /* why it cannot be a mapping key, when key is NULL */
 };
 
 struct builder {
@@ -92,12 +92,21 @@ struct item {
     bool is_scalar;
     const struct yj_scalar *scalar; /* when the item is a scalar read just now */
     const char *key_form;           /* when the item is an alias of a scalar */
-    const char *key_err;
+    const struct sl_error *key_err; /* when the item is an alias: why it is no key */
 };
 
 static enum sl_status fail(struct builder *b, enum sl_status rc, int line, int column,
-                           const char *msg)
+                           const char *fmt, ...) SL_PRINTF(5, 6);
+
+/* Records the error at (line, column) of the file being read and returns rc. */
+static enum sl_status fail(struct builder *b, enum sl_status rc, int line, int column,
+                           const char *fmt, ...)
 {
+    char msg[sizeof(b->err->msg)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
     sl_error_setpos(b->err, b->file, line, column, "%s", msg);
     return rc;
 }
@@ -244,21 +253,21 @@ static enum sl_status apply_merge(struct builder *b, struct frame *f, const stru
 static enum sl_status take_key(struct builder *b, struct frame *f, const struct item *it,
                                bool merge)
 {
-    char msg[256] = "";
+    struct sl_error e = {0};
     char *key = NULL;
     if (merge) {
         key = sl_xstrdup("<<");
     } else if (it->scalar != NULL) {
-        key = yj_scalar_key(it->scalar, msg, sizeof(msg));
+        (void)yj_scalar_key(it->scalar, &key, &e);
     } else if (it->key_form != NULL) {
         key = sl_xstrdup(it->key_form);
-    } else if (it->key_err != NULL && it->key_err[0] != '\0') {
-        snprintf(msg, sizeof(msg), "%s", it->key_err);
+    } else if (it->key_err != NULL && it->key_err->msg[0] != '\0') {
+        e = *it->key_err;
     } else {
-        snprintf(msg, sizeof(msg), "a mapping key must be a scalar");
+        sl_error_set(&e, "a mapping key must be a scalar");
     }
     if (key == NULL)
-        return fail(b, SL_E_INVALID, it->line, it->column, msg);
+        return fail(b, SL_E_INVALID, it->line, it->column, "%s", e.msg);
     f->key = key;
     f->key_merge = merge;
     f->key_line = it->line;
@@ -299,10 +308,9 @@ static enum sl_status deliver(struct builder *b, struct item *it, bool merge_key
     } else {
         json_t *seen = f->explicit_keys != NULL ? f->explicit_keys : f->node;
         if (json_object_get(seen, f->key) != NULL) {
-            char msg[300];
-            snprintf(msg, sizeof(msg), "duplicate mapping key \"%.200s\"", f->key);
             json_decref(it->value);
-            rc = fail(b, SL_E_INVALID, f->key_line, f->key_column, msg);
+            rc = fail(b, SL_E_INVALID, f->key_line, f->key_column,
+                      "duplicate mapping key \"%.200s\"", f->key);
         } else {
             pos.key_line = f->key_line;
             pos.key_column = f->key_column;
@@ -333,29 +341,27 @@ static enum sl_status on_scalar(struct builder *b, const yaml_event_t *ev)
     size_t len = ev->data.scalar.length;
     bool plain = ev->data.scalar.plain_implicit != 0;
     int line = (int)ev->start_mark.line + 1, column = (int)ev->start_mark.column + 1;
-    char msg[256] = "";
+    struct sl_error e = {0};
     struct yj_scalar sc;
     bool is_key = awaiting_key(b);
     bool merge = is_key && yj_is_merge(tag, text, len, plain);
-    enum sl_status rc = yj_resolve(tag, text, len, plain, &sc, msg, sizeof(msg));
+    enum sl_status rc = yj_resolve(tag, text, len, plain, &sc, &e);
     if (rc != SL_OK)
-        return fail(b, rc, line, column, msg);
+        return fail(b, rc, line, column, "%s", e.msg);
     json_t *value = NULL;
     if (is_key) {
         value = json_null(); /* keys are read from the scalar itself */
-    } else {
-        value = yj_scalar_json(&sc, msg, sizeof(msg));
-        if (value == NULL)
-            return fail(b, SL_E_INVALID, line, column, msg);
+    } else if (yj_scalar_json(&sc, &value, &e) != SL_OK) {
+        return fail(b, SL_E_INVALID, line, column, "%s", e.msg);
     }
     if (ev->data.scalar.anchor != NULL) {
         size_t ix = anchor_open(b, (const char *)ev->data.scalar.anchor);
         struct anchor *a = &b->anchors[ix];
         a->nodes = 1;
-        a->key = yj_scalar_key(&sc, a->key_err, sizeof(a->key_err));
+        (void)yj_scalar_key(&sc, &a->key, &a->key_err);
         if (is_key) {
-            a->value = yj_scalar_json(&sc, msg, sizeof(msg));
-            if (a->value == NULL) /* a key may be .inf; its value form is refused on use */
+            /* A key may be .inf; its value form is refused on use. */
+            if (yj_scalar_json(&sc, &a->value, &e) != SL_OK)
                 a->value = json_null();
         } else {
             a->value = json_incref(value);
@@ -375,21 +381,14 @@ static enum sl_status on_alias(struct builder *b, const yaml_event_t *ev)
 {
     const char *name = (const char *)ev->data.alias.anchor;
     int line = (int)ev->start_mark.line + 1, column = (int)ev->start_mark.column + 1;
-    char msg[300];
     struct anchor *a = anchor_find(b, name);
-    if (a == NULL) {
-        snprintf(msg, sizeof(msg), "unknown anchor '%.200s' referenced", name);
-        return fail(b, SL_E_INVALID, line, column, msg);
-    }
-    if (a->value == NULL) {
-        snprintf(msg, sizeof(msg), "anchor '%.200s' value contains itself", name);
-        return fail(b, SL_E_INVALID, line, column, msg);
-    }
-    if (a->nodes > SL_YAML_MAX_ALIAS_NODES - b->alias_nodes) {
-        snprintf(msg, sizeof(msg), "aliases expand too far (over %d nodes)",
-                 SL_YAML_MAX_ALIAS_NODES);
-        return fail(b, SL_E_LIMIT, line, column, msg);
-    }
+    if (a == NULL)
+        return fail(b, SL_E_INVALID, line, column, "unknown anchor '%.200s' referenced", name);
+    if (a->value == NULL)
+        return fail(b, SL_E_INVALID, line, column, "anchor '%.200s' value contains itself", name);
+    if (a->nodes > SL_YAML_MAX_ALIAS_NODES - b->alias_nodes)
+        return fail(b, SL_E_LIMIT, line, column, "aliases expand too far (over %d nodes)",
+                    SL_YAML_MAX_ALIAS_NODES);
     b->alias_nodes += a->nodes;
     struct item it = {.value = json_deep_copy(a->value),
                       .nodes = a->nodes,
@@ -397,7 +396,7 @@ static enum sl_status on_alias(struct builder *b, const yaml_event_t *ev)
                       .column = column,
                       .pos_mark = b->pos->len,
                       .key_form = a->key,
-                      .key_err = a->key_err};
+                      .key_err = &a->key_err};
     /* An alias used as the merge key itself is not a merge (go-yaml's isMerge wants a
      * scalar node). */
     return deliver(b, &it, false);
@@ -406,11 +405,9 @@ static enum sl_status on_alias(struct builder *b, const yaml_event_t *ev)
 static enum sl_status on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
 {
     int line = (int)ev->start_mark.line + 1, column = (int)ev->start_mark.column + 1;
-    if (b->depth == SL_YAML_MAX_DEPTH) {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "nested too deeply (more than %d levels)", SL_YAML_MAX_DEPTH);
-        return fail(b, SL_E_LIMIT, line, column, msg);
-    }
+    if (b->depth == SL_YAML_MAX_DEPTH)
+        return fail(b, SL_E_LIMIT, line, column, "nested too deeply (more than %d levels)",
+                    SL_YAML_MAX_DEPTH);
     if (awaiting_key(b))
         return fail(b, SL_E_INVALID, line, column,
                     "a mapping key must be a scalar (JSON keys are strings)");
@@ -444,7 +441,7 @@ static enum sl_status on_end(struct builder *b)
         struct anchor *a = &b->anchors[f->anchor_ix];
         a->value = json_incref(it.value);
         a->nodes = it.nodes;
-        snprintf(a->key_err, sizeof(a->key_err), "a mapping key must be a scalar");
+        sl_error_set(&a->key_err, "a mapping key must be a scalar");
     }
     frame_clear(f);
     return deliver(b, &it, false);
@@ -493,14 +490,11 @@ static enum sl_status parser_error(struct builder *b, const yaml_parser_t *p, co
     int line = (int)p->problem_mark.line + 1, column = (int)p->problem_mark.column + 1;
     if (p->error == YAML_READER_ERROR)
         offset_to_pos(data, len, p->problem_offset, &line, &column);
-    char msg[400];
     const char *problem = p->problem ? p->problem : "invalid YAML";
     if (p->context != NULL)
-        snprintf(msg, sizeof(msg), "%s (%s at line %d)", problem, p->context,
-                 (int)p->context_mark.line + 1);
-    else
-        snprintf(msg, sizeof(msg), "%s", problem);
-    return fail(b, SL_E_INVALID, line, column, msg);
+        return fail(b, SL_E_INVALID, line, column, "%s (%s at line %d)", problem, p->context,
+                    (int)p->context_mark.line + 1);
+    return fail(b, SL_E_INVALID, line, column, "%s", problem);
 }
 
 static enum sl_status on_event(struct builder *b, struct sl_yaml_stream *out,
@@ -568,11 +562,11 @@ enum sl_status sl_yamljson_load(const char *data, size_t len, const char *filena
     json_decref(b.anchor_index);
     yaml_parser_delete(&parser);
     if (rc != SL_OK)
-        sl_yaml_stream_cleanup(out);
+        sl_yamljson_stream_cleanup(out);
     return rc;
 }
 
-void sl_yaml_stream_cleanup(struct sl_yaml_stream *s)
+void sl_yamljson_stream_cleanup(struct sl_yaml_stream *s)
 {
     if (s == NULL)
         return;

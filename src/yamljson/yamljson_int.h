@@ -26,23 +26,24 @@ struct yj_scalar {
 
 /* Resolves one scalar the way go-yaml v2 decodes it into an interface{} (resolve.go and
  * decode.go's scalar()): `tag` is the libyaml tag (long form, or NULL), `plain` says the
- * scalar is plain and untagged (libyaml's plain_implicit). SL_E_INVALID with msg set when an
- * explicit tag does not fit the value ("cannot decode !!str `x` as a !!int") or the tag is
- * one sigs.k8s.io/yaml cannot carry (!!binary). */
+ * scalar is plain and untagged (libyaml's plain_implicit). SL_E_INVALID with err->msg set
+ * when an explicit tag does not fit the value ("cannot decode !!str `x` as a !!int") or the
+ * tag is one sigs.k8s.io/yaml cannot carry (!!binary); the caller adds the position. */
 enum sl_status yj_resolve(const char *tag, const char *text, size_t len, bool plain,
-                          struct yj_scalar *out, char *msg, size_t msgsize);
+                          struct yj_scalar *out, struct sl_error *err);
 
 /* True when a scalar is the merge key `<<` (plain, or tagged !!merge), as go-yaml's isMerge. */
 bool yj_is_merge(const char *tag, const char *text, size_t len, bool plain);
 
 /* Converts a resolved scalar to the JSON value encoding/json would write for it, read back by
- * jansson. NULL with msg set when JSON cannot carry it (.inf, .nan, integers past 64 bits).
- * Returns a new reference. */
-json_t *yj_scalar_json(const struct yj_scalar *sc, char *msg, size_t msgsize);
+ * jansson, into *out (a new reference). SL_E_INVALID with err->msg set when JSON cannot carry
+ * it (.inf, .nan, integers past 64 bits). */
+enum sl_status yj_scalar_json(const struct yj_scalar *sc, json_t **out, struct sl_error *err);
 
 /* Converts a resolved scalar used as a mapping key to the string sigs.k8s.io/yaml makes of it
- * (bools "true"/"false", ints in decimal, floats as Go's FormatFloat(f, 'g', -1, 32)). NULL
- * with msg set for keys JSON cannot have (null, uint64). Caller frees. */
-char *yj_scalar_key(const struct yj_scalar *sc, char *msg, size_t msgsize);
+ * (bools "true"/"false", ints in decimal, floats as Go's FormatFloat(f, 'g', -1, 32)) into
+ * *out, which the caller frees. SL_E_INVALID with err->msg set for keys JSON cannot have
+ * (null, uint64); *out is then NULL. */
+enum sl_status yj_scalar_key(const struct yj_scalar *sc, char **out, struct sl_error *err);
 
 #endif

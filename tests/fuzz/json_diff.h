@@ -82,21 +82,21 @@ static inline bool jd_alnum(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static inline bool jd_error_sane(const struct sl_json_error *e, size_t len)
+static inline bool jd_error_sane(const struct sl_error *e, size_t len)
 {
-    return e->line >= 1 && e->column >= 1 && e->position <= len && e->text[0] != '\0' &&
-           memchr(e->text, '\0', sizeof(e->text)) != NULL;
+    return e->line >= 1 && e->column >= 1 && e->offset <= len && e->msg[0] != '\0' &&
+           memchr(e->msg, '\0', sizeof(e->msg)) != NULL && e->file[0] == '\0';
 }
 
 /* sl_json_parse with socklock's limit, and again with the highest limit at which it still
  * agrees with jansson when that was too low. *deep says the input nests past both. */
-static inline json_t *jd_ours(const char *buf, size_t len, struct sl_json_error *se, bool *deep)
+static inline json_t *jd_ours(const char *buf, size_t len, struct sl_error *se, bool *deep)
 {
-    static const char depth_msg[] = "maximum parsing depth reached";
-    json_t *v = sl_json_parse(buf, len, JD_DEPTH, se);
-    if (v == NULL && strcmp(se->text, depth_msg) == 0)
-        v = sl_json_parse(buf, len, JD_DEPTH_HI, se);
-    *deep = v == NULL && strcmp(se->text, depth_msg) == 0;
+    json_t *v = NULL;
+    enum sl_status rc = sl_json_parse(buf, len, JD_DEPTH, &v, se);
+    if (rc == SL_E_LIMIT)
+        rc = sl_json_parse(buf, len, JD_DEPTH_HI, &v, se);
+    *deep = rc == SL_E_LIMIT;
     return v;
 }
 
@@ -106,15 +106,15 @@ static inline enum jd_outcome jd_compare(const char *buf, size_t len, char *why,
     enum jd_outcome out = JD_BOTH_ACCEPT;
     json_error_t je;
     json_t *jv = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
-    struct sl_json_error se;
+    struct sl_error se;
     bool deep;
     json_t *sv = jd_ours(buf, len, &se, &deep);
     char *copy = NULL;
     const char *cur = buf;
     size_t clen = len;
     why[0] = '\0';
-    while (jv != NULL && sv == NULL && !deep && se.position > 0 && se.position < clen &&
-           cur[se.position] == '\0' && jd_alnum(cur[se.position - 1])) {
+    while (jv != NULL && sv == NULL && !deep && se.offset > 0 && se.offset < clen &&
+           cur[se.offset] == '\0' && jd_alnum(cur[se.offset - 1])) {
         if (copy == NULL) {
             copy = malloc(len);
             if (copy == NULL)
@@ -122,7 +122,7 @@ static inline enum jd_outcome jd_compare(const char *buf, size_t len, char *why,
             memcpy(copy, buf, len);
             cur = copy;
         }
-        memmove(copy + se.position, copy + se.position + 1, clen - se.position - 1);
+        memmove(copy + se.offset, copy + se.offset + 1, clen - se.offset - 1);
         clen--;
         sv = jd_ours(cur, clen, &se, &deep);
         out = JD_NUL_QUIRK;
@@ -131,7 +131,7 @@ static inline enum jd_outcome jd_compare(const char *buf, size_t len, char *why,
         out = JD_DEEP;
     } else if (sv == NULL && !jd_error_sane(&se, clen)) {
         snprintf(why, size, "bad error report: line %d column %d position %zu of %zu", se.line,
-                 se.column, se.position, clen);
+                 se.column, se.offset, clen);
         out = JD_DISAGREE;
     } else if (jv == NULL && sv == NULL) {
         out = JD_BOTH_REJECT;
@@ -140,7 +140,7 @@ static inline enum jd_outcome jd_compare(const char *buf, size_t len, char *why,
                  je.line, je.column);
         out = JD_DISAGREE;
     } else if (sv == NULL) {
-        snprintf(why, size, "jansson accepts but sl_json_parse rejects (%s at %d:%d)", se.text,
+        snprintf(why, size, "jansson accepts but sl_json_parse rejects (%.160s at %d:%d)", se.msg,
                  se.line, se.column);
         out = JD_DISAGREE;
     } else if (!json_equal(jv, sv) || !jd_same(jv, sv)) {
