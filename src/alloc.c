@@ -1,5 +1,6 @@
 /* alloc: allocation wrappers that abort on exhaustion. Running out of memory is not a
- * recoverable condition for a webhook (STYLE.md), and aborting removes many untestable
+ * recoverable condition for a webhook (a half-built answer is worse than none), and aborting
+ * removes many untestable
  * branches. The same allocators are installed into jansson so that its failures are ours. */
 #include "socklock/alloc.h"
 
@@ -229,6 +230,16 @@ static void json_xfree(void *p)
         return;
     }
     free(p);
+}
+
+void sl_arena_release(json_t *v)
+{
+    if (v == NULL)
+        return;
+    struct arena *a = arena_get();
+    if (a != NULL && a->active && arena_owns(a, v))
+        return;
+    json_decref(v);
 }
 
 void sl_alloc_init(void)

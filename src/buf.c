@@ -80,7 +80,7 @@ enum sl_status sl_buf_printf(struct sl_buf *b, const char *fmt, ...)
     return rc;
 }
 
-char *sl_buf_steal(struct sl_buf *b, size_t *len)
+char *sl_buf_detach(struct sl_buf *b, size_t *len)
 {
     if (b->data == NULL)
         sl_buf_append(b, "", 0);

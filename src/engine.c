@@ -13,7 +13,7 @@
  *      seccomp annotation changed, an ephemeral container added or changed.
  *   5. Exempt runtimeClassNames are allowed; then the checks run.
  * Where socklock departs from PSA it says so: workload templates are enforced like pods
- * (DESIGN.md; PSA only warns on them), and a pod that cannot be understood is denied
+ * (docs/admission.md; PSA only warns on them), and a pod that cannot be understood is denied
  * with code 400 (fail closed) where PSA would fail to decode it. */
 #include "socklock/engine.h"
 
@@ -34,14 +34,14 @@ static const char *const ignored_pod_subresources[] = {
     "exec", "attach", "binding", "eviction", "log", "portforward", "proxy", "status",
 };
 
-void sl_verdict_init(struct sl_verdict *v)
+void sl_engine_verdict_init(struct sl_verdict *v)
 {
     memset(v, 0, sizeof(*v));
     v->allowed = true;
     sl_pss_findings_init(&v->findings);
 }
 
-void sl_verdict_cleanup(struct sl_verdict *v)
+void sl_engine_verdict_cleanup(struct sl_verdict *v)
 {
     if (v == NULL)
         return;
@@ -55,15 +55,10 @@ void sl_verdict_cleanup(struct sl_verdict *v)
     memset(v, 0, sizeof(*v));
 }
 
+/* An exemption list never matches an absent (empty) name. */
 static bool list_has(const struct sl_strlist *l, const char *s)
 {
-    if (s == NULL || *s == '\0')
-        return false;
-    for (size_t i = 0; i < l->len; i++) {
-        if (strcmp(l->items[i], s) == 0)
-            return true;
-    }
-    return false;
+    return s != NULL && *s != '\0' && sl_strlist_has(l, s);
 }
 
 static const char *str_at(const json_t *obj, const char *key)
@@ -184,7 +179,7 @@ char *sl_engine_message(const char *kind, const char *name, const char *profile,
             break;
         }
     }
-    return sl_buf_steal(&b, NULL);
+    return sl_buf_detach(&b, NULL);
 }
 
 /* Copies at most `max` bytes of s, dropping control characters and never cutting a UTF-8
@@ -218,7 +213,7 @@ static char *clean_text(const char *s, size_t max)
         sl_buf_append(&b, s + i, len);
         i += len;
     }
-    return sl_buf_steal(&b, NULL);
+    return sl_buf_detach(&b, NULL);
 }
 
 static void add_warnings(struct sl_verdict *v, const char *profile)
@@ -296,7 +291,7 @@ void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
         return;
     }
     /* 3. Exemptions that need no object. Namespaces are matched by the request's
-     * namespace name only, never by labels a user can set (V5). */
+     * namespace name only, never by labels a user can set. */
     if (list_has(&prof->exempt_namespaces, req->namespace_) ||
         list_has(&prof->exempt_usernames, req->username))
         return;
@@ -319,7 +314,7 @@ void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
                           kind, name, *sub ? sub : "", *kind ? kind : "an object without kind"));
         return;
     }
-    /* 4. Pod updates: judge only what matters; never trust a missing oldObject (V3). */
+    /* 4. Pod updates: judge only what matters; never trust a missing oldObject. */
     if (is_pod && strcmp(op, "UPDATE") == 0) {
         if (req->old_object == NULL || !json_is_object(req->old_object)) {
             deny(out, 400, "BadRequest",

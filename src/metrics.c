@@ -124,5 +124,5 @@ char *sl_metrics_render(size_t *len)
                   "# TYPE socklock_connections_open gauge\n"
                   "socklock_connections_open %lld\n",
                   atomic_load_explicit(&connections_open, memory_order_relaxed));
-    return sl_buf_steal(&b, len);
+    return sl_buf_detach(&b, len);
 }

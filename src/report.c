@@ -177,7 +177,7 @@ char *sl_report_text(const struct sl_report *r)
     if (c.errors > 0)
         sl_buf_printf(&b, "; %zu %s", c.errors, plural(c.errors, "error", "errors"));
     sl_buf_puts(&b, "\n");
-    return sl_buf_steal(&b, NULL);
+    return sl_buf_detach(&b, NULL);
 }
 
 static const char *status_name(enum sl_report_status s)

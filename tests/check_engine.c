@@ -50,13 +50,13 @@ static struct sl_request req_for(const json_t *obj, const char *op, const char *
 static void eval_default(struct run *r, const struct sl_request *req)
 {
     r->pol = sl_policy_new_default();
-    sl_verdict_init(&r->v);
+    sl_engine_verdict_init(&r->v);
     sl_engine_eval(sl_policy_find(r->pol, "default"), req, &r->v);
 }
 
 static void run_cleanup(struct run *r)
 {
-    sl_verdict_cleanup(&r->v);
+    sl_engine_verdict_cleanup(&r->v);
     sl_policy_free(r->pol);
     json_decref(r->obj);
     json_decref(r->old);
@@ -309,8 +309,8 @@ START_TEST(test_engine_judges_deployment_template_and_skips_scale)
     eval_default(&r, &req);
     ck_assert(!r.v.allowed);
     ck_assert_msg(strncmp(r.v.message, "deployment \"web\" violates", 25) == 0, "%s", r.v.message);
-    sl_verdict_cleanup(&r.v);
-    sl_verdict_init(&r.v);
+    sl_engine_verdict_cleanup(&r.v);
+    sl_engine_verdict_init(&r.v);
     req.subresource = "scale";
     sl_engine_eval(sl_policy_find(r.pol, "default"), &req, &r.v);
     ck_assert(r.v.allowed);
@@ -331,7 +331,7 @@ START_TEST(test_engine_warn_mode_allows_with_bounded_warnings)
     r.obj = tu_json(ROOT_POD);
     struct sl_request req = req_for(r.obj, "CREATE", "Pod");
     r.pol = mode_policy(SL_MODE_WARN);
-    sl_verdict_init(&r.v);
+    sl_engine_verdict_init(&r.v);
     sl_engine_eval(&r.pol->profiles[0], &req, &r.v);
     ck_assert(r.v.allowed);
     ck_assert_uint_gt(r.v.nwarnings, 0);
@@ -355,7 +355,7 @@ START_TEST(test_engine_audit_mode_allows_with_annotation)
     r.obj = tu_json(ROOT_POD);
     struct sl_request req = req_for(r.obj, "CREATE", "Pod");
     r.pol = mode_policy(SL_MODE_AUDIT);
-    sl_verdict_init(&r.v);
+    sl_engine_verdict_init(&r.v);
     sl_engine_eval(&r.pol->profiles[0], &req, &r.v);
     ck_assert(r.v.allowed);
     ck_assert_ptr_nonnull(r.v.audit);

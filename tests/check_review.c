@@ -39,7 +39,7 @@ static json_t *answer(const char *body, int *status)
     sl_review_answer(sl_policy_find(pol, "default"), SL_EP_VALIDATE, body, strlen(body), &ans);
     *status = ans.http_status;
     json_t *out = tu_json(ans.body);
-    sl_answer_cleanup(&ans);
+    sl_review_answer_cleanup(&ans);
     sl_policy_free(pol);
     return out;
 }
@@ -284,6 +284,103 @@ START_TEST(test_review_takes_kind_from_object_when_request_kind_absent)
 }
 END_TEST
 
+
+START_TEST(test_review_decode_reads_the_request)
+{
+    char *body = review("admission.k8s.io/v1beta1", "\"u-7\"", "UPDATE", BAD_POD);
+    struct sl_review r;
+    struct sl_error err = {0};
+    ck_assert_int_eq(sl_review_decode(body, strlen(body), &r, &err), SL_OK);
+    ck_assert_str_eq(r.api_version, "admission.k8s.io/v1beta1");
+    ck_assert_str_eq(r.uid, "u-7");
+    ck_assert_str_eq(r.req.operation, "UPDATE");
+    ck_assert_str_eq(r.req.group, "");
+    ck_assert_str_eq(r.req.kind, "Pod");
+    ck_assert_str_eq(r.req.resource, "pods");
+    ck_assert_str_eq(r.req.subresource, "");
+    ck_assert_str_eq(r.req.namespace_, "shop");
+    ck_assert_str_eq(r.req.name, "web");
+    ck_assert_str_eq(r.req.username, "alice");
+    ck_assert_str_eq(json_string_value(json_object_get(r.req.object, "kind")), "Pod");
+    ck_assert_ptr_null(r.req.old_object);
+    sl_review_cleanup(&r);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_review_decode_tells_depth_by_status)
+{
+    char deep[2 * SL_REVIEW_MAX_DEPTH + 3];
+    size_t n = SL_REVIEW_MAX_DEPTH + 1;
+    memset(deep, '[', n);
+    memset(deep + n, ']', n);
+    struct sl_review r;
+    struct sl_error err = {0};
+    ck_assert_int_eq(sl_review_decode(deep, 2 * n, &r, &err), SL_E_LIMIT);
+    ck_assert_ptr_null(r.doc);
+    ck_assert_str_eq(err.msg, "JSON nested too deeply (limit 128) at line 1 column 129");
+    sl_review_cleanup(&r);
+    ck_assert_int_eq(sl_review_decode("{\"a\":1,\"a\":2}", 15, &r, &err), SL_E_INVALID);
+    ck_assert_str_eq(err.msg, "invalid JSON: duplicate object key at line 1 column 8");
+    ck_assert_int_eq(sl_review_decode("[]", 2, &r, &err), SL_E_INVALID);
+    ck_assert_str_eq(err.msg, "not an AdmissionReview: top level is not an object");
+}
+END_TEST
+
+START_TEST(test_review_encode_writes_the_verdict)
+{
+    char *body = review("admission.k8s.io/v1", "\"u-8\"", "CREATE", BAD_POD);
+    struct sl_review r;
+    ck_assert_int_eq(sl_review_decode(body, strlen(body), &r, NULL), SL_OK);
+    struct sl_verdict v;
+    sl_engine_verdict_init(&v);
+    v.allowed = false;
+    v.code = 403;
+    v.reason = sl_xstrdup("Forbidden");
+    v.message = sl_xstrdup("pod \"web\" violates profile \"p\": x");
+    v.warnings = sl_xcalloc(1, sizeof(char *));
+    v.warnings[v.nwarnings++] = sl_xstrdup("w1");
+    v.audit = sl_xstrdup("a1");
+    char *text = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(sl_review_encode(&r, &v, &text, &len, NULL), SL_OK);
+    ck_assert_uint_eq(len, strlen(text));
+    ck_assert_str_eq(text, "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                           "\"response\":{\"uid\":\"u-8\",\"allowed\":false,\"status\":{"
+                           "\"status\":\"Failure\",\"code\":403,\"reason\":\"Forbidden\","
+                           "\"message\":\"pod \\\"web\\\" violates profile \\\"p\\\": x\"},"
+                           "\"warnings\":[\"w1\"],\"auditAnnotations\":{\"audit-violations\":"
+                           "\"a1\"}}}");
+    free(text);
+    sl_engine_verdict_cleanup(&v);
+    sl_review_cleanup(&r);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_review_answer_is_the_same_inside_an_arena)
+{
+    /* The server answers inside the thread's arena, `socklock review` outside it. */
+    char *body = review("admission.k8s.io/v1", "\"u-9\"", "CREATE", BAD_POD);
+    struct sl_policy *pol = sl_policy_new_default();
+    const struct sl_profile *prof = sl_policy_find(pol, "default");
+    struct sl_answer plain, arena;
+    sl_review_answer(prof, SL_EP_VALIDATE, body, strlen(body), &plain);
+    sl_arena_begin();
+    sl_review_answer(prof, SL_EP_VALIDATE, body, strlen(body), &arena);
+    sl_arena_end();
+    ck_assert_int_eq(plain.http_status, 200);
+    ck_assert_int_eq(arena.http_status, 200);
+    ck_assert_str_eq(plain.body, arena.body);
+    ck_assert_str_eq(arena.uid, "u-9");
+    ck_assert(!arena.allowed);
+    sl_review_answer_cleanup(&plain);
+    sl_review_answer_cleanup(&arena);
+    sl_policy_free(pol);
+    free(body);
+}
+END_TEST
+
 Suite *suite_review(void); /* for the runner; see run_units.c */
 
 Suite *suite_review(void)
@@ -301,6 +398,10 @@ Suite *suite_review(void)
     tcase_add_test(tc, test_review_denies_pod_without_object_with_400_code);
     tcase_add_test(tc, test_review_dry_run_gets_the_same_answer);
     tcase_add_test(tc, test_review_takes_kind_from_object_when_request_kind_absent);
+    tcase_add_test(tc, test_review_decode_reads_the_request);
+    tcase_add_test(tc, test_review_decode_tells_depth_by_status);
+    tcase_add_test(tc, test_review_encode_writes_the_verdict);
+    tcase_add_test(tc, test_review_answer_is_the_same_inside_an_arena);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "socklock/common.h"
 
 /* Installs the aborting allocators into jansson. Call once, before any other thread runs. */
@@ -32,5 +34,12 @@ void sl_arena_begin(void);
 void sl_arena_end(void);
 /* Bytes the calling thread's arena handed out since sl_arena_begin() (for tests). */
 size_t sl_arena_used(void);
+
+/* Releases v, a value the caller owns. When the calling thread's arena is active and v was
+ * allocated from it, nothing is done: sl_arena_end() takes it back with the rest, without
+ * walking the tree. Otherwise json_decref(v). A tree must be made wholly inside the arena or
+ * wholly outside it. Code that releases its values this way is correct with or without an
+ * arena (and without sl_alloc_init()). Accepts NULL. Steals v. */
+void sl_arena_release(json_t *v);
 
 #endif

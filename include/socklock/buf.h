@@ -22,8 +22,9 @@ enum sl_status sl_buf_append(struct sl_buf *b, const void *p, size_t n);
 enum sl_status sl_buf_puts(struct sl_buf *b, const char *s);
 enum sl_status sl_buf_printf(struct sl_buf *b, const char *fmt, ...) SL_PRINTF(2, 3);
 enum sl_status sl_buf_vprintf(struct sl_buf *b, const char *fmt, va_list ap) SL_PRINTF(2, 0);
-/* Hands the data to the caller (who frees it) and resets the buffer. Never NULL. */
-char *sl_buf_steal(struct sl_buf *b, size_t *len);
+/* Returns the data (never NULL, NUL-terminated) and its length in *len when len is not NULL,
+ * and resets the buffer. Caller frees the data. */
+char *sl_buf_detach(struct sl_buf *b, size_t *len);
 
 /* Reads a whole file (or stdin when path is "-") into b, failing with SL_E_LIMIT when it is
  * larger than b->max and SL_E_IO when it cannot be read; err names the file. */

@@ -38,8 +38,8 @@ struct sl_verdict {
     char *audit; /* audit annotation value (audit mode), or NULL */
 };
 
-void sl_verdict_init(struct sl_verdict *v);
-void sl_verdict_cleanup(struct sl_verdict *v);
+void sl_engine_verdict_init(struct sl_verdict *v);
+void sl_engine_verdict_cleanup(struct sl_verdict *v);
 
 /* Judges req under prof into out (which the caller has initialised). Never fails: a pod that
  * cannot be understood is a denial with code 400 that says why (fail closed). */

@@ -1,15 +1,57 @@
-/* review: AdmissionReview decoding and response encoding, the one code path shared by the
- * server and `socklock review`. Pure: bytes in, status and bytes out. */
+/* review: AdmissionReview in, AdmissionReview out, in three steps each usable on its own:
+ * sl_review_decode() turns a body into the request the engine judges, sl_engine_eval()
+ * judges it, sl_review_encode() turns the verdict into the response body. sl_review_answer()
+ * runs the three, as the server and `socklock review` do. Pure: bytes in, status and bytes
+ * out; no I/O, no globals, no logging. */
 #ifndef SOCKLOCK_REVIEW_H
 #define SOCKLOCK_REVIEW_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "socklock/common.h"
+#include "socklock/engine.h"
 #include "socklock/policy.h"
 
 enum sl_endpoint { SL_EP_VALIDATE, SL_EP_MUTATE };
+
+/* Envelope limits: nesting deeper than this is refused before it is built, and a uid longer
+ * than this is not a uid the API server sends. */
+#define SL_REVIEW_MAX_DEPTH 128
+#define SL_REVIEW_MAX_UID   128
+
+/* A decoded AdmissionReview. Every string, and req.object and req.old_object, is borrowed
+ * from `doc` (req.group may point into `group`); the struct owns doc. */
+struct sl_review {
+    json_t *doc;             /* the parsed body */
+    const char *api_version; /* "admission.k8s.io/v1" or "admission.k8s.io/v1beta1" */
+    const char *uid;         /* request.uid, 1 to SL_REVIEW_MAX_UID bytes */
+    struct sl_request req;
+    char group[128]; /* the group taken from object.apiVersion when request.kind is absent */
+};
+
+/* Parses and checks the envelope of an AdmissionReview body (v1 or v1beta1): strict JSON
+ * (duplicate keys, NUL, out-of-range numbers refused), apiVersion, kind, request, uid,
+ * operation, and the types of kind, resource, subResource, namespace, name and userInfo.
+ * On failure the status is SL_E_LIMIT (nested deeper than SL_REVIEW_MAX_DEPTH) or
+ * SL_E_INVALID (anything else), and err->msg is the text for the 400 answer's "error"
+ * ("invalid JSON: ... at line L column C", "not an AdmissionReview: ..."); *out is then
+ * empty. Release *out with sl_review_cleanup() in either case. */
+enum sl_status sl_review_decode(const char *body, size_t len, struct sl_review *out,
+                                struct sl_error *err);
+
+/* Releases what decode made (see sl_json_release() in alloc.h: inside the calling thread's
+ * arena this costs nothing). Accepts NULL and an empty review. */
+void sl_review_cleanup(struct sl_review *r);
+
+/* Writes the AdmissionReview response for verdict v on review r: apiVersion and uid echoed,
+ * status {Failure, code, reason, message} when denied, warnings, auditAnnotations. *body is
+ * a new compact JSON text that the caller frees, outside any arena. SL_E_INTERNAL when the
+ * verdict holds text JSON cannot carry (never expected: texts are built from valid UTF-8). */
+enum sl_status sl_review_encode(const struct sl_review *r, const struct sl_verdict *v, char **body,
+                                size_t *len, struct sl_error *err);
 
 /* The answer to one HTTP body. */
 struct sl_answer {
@@ -17,7 +59,7 @@ struct sl_answer {
     char *body;      /* JSON text (an AdmissionReview, or {"error": "..."}), owned */
     size_t len;
     /* For logging and metrics (never whole objects): */
-    char uid[129];
+    char uid[SL_REVIEW_MAX_UID + 1];
     char kind[64];
     char namespace_[254];
     char name[254];
@@ -26,17 +68,19 @@ struct sl_answer {
     bool evaluated;
 };
 
-#define SL_REVIEW_MAX_DEPTH 128
-#define SL_REVIEW_MAX_UID   128
-
-/* Answers the AdmissionReview in body[0..len) under profile `prof` of `pol` at endpoint
- * `ep`. Always fills `ans`; the caller releases it with sl_answer_cleanup(). */
+/* Decodes `body`, judges it under `prof` at endpoint `ep`, and encodes the answer into ans:
+ * HTTP 200 with the AdmissionReview response, or 400 with {"error": "..."} for a body that
+ * is not an AdmissionReview. Every JSON value it makes is released before it returns; a
+ * caller that wraps the call in sl_arena_begin()/sl_arena_end() has them all taken from
+ * and returned to the thread's arena at once (the server does). ans->body never lives in
+ * the arena. Caller releases ans with sl_review_answer_cleanup(). */
 void sl_review_answer(const struct sl_profile *prof, enum sl_endpoint ep, const char *body,
                       size_t len, struct sl_answer *ans);
 
-void sl_answer_cleanup(struct sl_answer *ans);
+void sl_review_answer_cleanup(struct sl_answer *ans);
 
-/* Returns a new {"error": msg} body. Caller frees. */
+/* Returns a new {"error": msg} body (a generic text when msg is not valid UTF-8). Caller
+ * frees. */
 char *sl_review_error_body(const char *msg, size_t *len);
 
 #endif

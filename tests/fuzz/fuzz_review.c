@@ -48,6 +48,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     json_decref(out);
-    sl_answer_cleanup(&ans);
+    sl_review_answer_cleanup(&ans);
     return 0;
 }

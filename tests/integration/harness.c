@@ -213,9 +213,9 @@ void it_request(unsigned port, const struct it_req *q, struct it_resp *r)
     r->upload_bytes = (double)up;
     sl_buf_append(&body, "", 0);
     sl_buf_append(&head, "", 0);
-    r->body = sl_buf_steal(&body, &r->len);
+    r->body = sl_buf_detach(&body, &r->len);
     size_t hl = 0;
-    r->headers = sl_buf_steal(&head, &hl);
+    r->headers = sl_buf_detach(&head, &hl);
     curl_slist_free_all(hdrs);
     curl_slist_free_all(resolve);
     curl_easy_cleanup(h);
@@ -302,7 +302,7 @@ char *it_raw(unsigned port, const char *data, size_t len, double wait_s, bool *c
     curl_easy_cleanup(h);
     curl_slist_free_all(resolve);
     size_t n = 0;
-    return sl_buf_steal(&b, &n);
+    return sl_buf_detach(&b, &n);
 }
 
 /* ---- reviews ----------------------------------------------------------------------- */
