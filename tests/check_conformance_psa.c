@@ -1,5 +1,5 @@
 /* Conformance: the Kubernetes project's own Pod Security Admission fixtures
- * (../shared/conformance/pod-security-admission). Each fixture is one Pod, to be allowed or
+ * (tests/conformance/pod-security-admission). Each fixture is one Pod, to be allowed or
  * denied at one level and pinned version; we evaluate every one with socklock's extras off
  * and count matches per level and version. The YAML fixtures are converted to JSON by
  * python3-yaml once per run, so this suite does not depend on socklock's own YAML reader
@@ -81,16 +81,11 @@ static int cmp_tally(const void *a, const void *b)
 
 START_TEST(test_conformance_psa_fixtures)
 {
-    const char *conf = tu_conformance_dir();
-    if (!conf) {
-        printf("SKIP conformance_psa: ../shared/conformance absent\n");
-        return;
-    }
     for (size_t i = 0; believed_wrong[i].path; i++)
         printf("psa: fixture %s believed wrong: %s\n", believed_wrong[i].path,
                believed_wrong[i].why);
 
-    char *base = sl_xasprintf("%s/pod-security-admission", conf);
+    char *base = tu_conformance_set("pod-security-admission", "manifest.tsv");
     char *manifest = sl_xasprintf("%s/manifest.tsv", base);
     struct tu_tsv tsv;
     tu_tsv_read(manifest, NCOL, &tsv);

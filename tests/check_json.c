@@ -1,9 +1,9 @@
 /* json: sl_json_parse against jansson. Every input goes through both parsers (the oracle in
  * fuzz/json_diff.h): they must agree on accepting it and, when both do, build the same
  * value with the same types and bit-identical reals. Inputs: a table of edge cases, every
- * .json file of the fixtures and the shared conformance folder, and a deterministic
- * mutation loop over both. A few tests pin down the depth limit, error positions and the
- * one documented difference (jansson's skipped NUL). */
+ * .json file of the fixtures and of the conformance data (tests/conformance), and a
+ * deterministic mutation loop over both. A few tests pin down the depth limit, error
+ * positions and the one documented difference (jansson's skipped NUL). */
 #include <dirent.h>
 #include <math.h>
 #include <stdint.h>
@@ -547,23 +547,20 @@ static void collect(const char *dir, char ***files, size_t *nfiles)
 struct corpus {
     struct bytes *items;
     size_t n;
-    bool shared; /* the shared conformance folder was there */
 };
 
 static struct corpus load_corpus(void)
 {
     char **files = NULL;
     size_t nfiles = 0;
-    struct corpus c = {NULL, 0, false};
+    struct corpus c = {NULL, 0};
     collect("tests/fixtures", &files, &nfiles);
-    const char *conf = tu_conformance_dir();
-    if (conf != NULL) {
-        c.shared = true;
-        collect(conf, &files, &nfiles);
-        char *bench = sl_xasprintf("%s/../bench/payloads", conf);
-        collect(bench, &files, &nfiles);
-        free(bench);
-    }
+    size_t nfixtures = nfiles;
+    /* The AdmissionReview set holds most of the conformance JSON; missing, it fails. */
+    free(tu_conformance_set("admission-review", "index.tsv"));
+    collect(tu_conformance_dir(), &files, &nfiles);
+    ck_assert_msg(nfiles - nfixtures >= 72, "only %zu .json files under %s", nfiles - nfixtures,
+                  tu_conformance_dir());
     c.items = sl_xcalloc(nfiles + 1, sizeof(*c.items));
     for (size_t i = 0; i < nfiles; i++) {
         size_t len;
@@ -586,8 +583,6 @@ static void free_corpus(struct corpus *c)
 START_TEST(test_json_agrees_with_jansson_on_corpus)
 {
     struct corpus c = load_corpus();
-    if (!c.shared)
-        printf("SKIP json corpus: ../shared/conformance absent, fixtures only\n");
     ck_assert_uint_gt(c.n, 0);
     struct tally t = {0};
     for (size_t i = 0; i < c.n; i++)

@@ -16,11 +16,26 @@
 const char *tu_conformance_dir(void)
 {
     const char *env = getenv("SOCKLOCK_CONFORMANCE");
-    const char *dir = env && *env ? env : "../shared/conformance";
+    return env && *env ? env : "tests/conformance";
+}
+
+char *tu_conformance_set(const char *set, const char *table)
+{
+    const char *dir = tu_conformance_dir();
+    char *base = sl_xasprintf("%s/%s", dir, set);
     struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return NULL;
-    return dir;
+    ck_assert_msg(stat(base, &st) == 0 && S_ISDIR(st.st_mode),
+                  "conformance set %s missing: no folder %s (the data is vendored in "
+                  "tests/conformance; run from the repository root or set "
+                  "$SOCKLOCK_CONFORMANCE)",
+                  set, base);
+    if (table != NULL) {
+        char *file = sl_xasprintf("%s/%s", base, table);
+        ck_assert_msg(stat(file, &st) == 0 && S_ISREG(st.st_mode),
+                      "conformance set %s: table %s missing", set, file);
+        free(file);
+    }
+    return base;
 }
 
 char *tu_read_file(const char *path, size_t *len)
@@ -105,6 +120,11 @@ void tu_tsv_free(struct tu_tsv *t)
 
 json_t *tu_yaml_files(const char *base, char *const *paths, size_t n)
 {
+    /* python3-yaml is a dependency (make deps): missing, it is a failure, never a skip. */
+    ck_assert_msg(system("python3 -c 'import yaml' 2>/dev/null") == 0,
+                  "python3-yaml is missing (make deps installs it): cannot read the YAML "
+                  "under %s",
+                  base);
     char dir[] = "/tmp/sl-yaml-XXXXXX";
     ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
     char *list = sl_xasprintf("%s/list", dir), *out = sl_xasprintf("%s/out.json", dir);
@@ -123,7 +143,7 @@ json_t *tu_yaml_files(const char *base, char *const *paths, size_t n)
                              "' '%s' '%s' '%s'",
                              base, list, out);
     int st = system(cmd);
-    ck_assert_msg(st == 0, "python3 YAML conversion failed (is python3-yaml installed?)");
+    ck_assert_msg(st == 0, "python3 YAML conversion of the files under %s failed", base);
     json_t *docs = tu_json_file(out);
     unlink(list);
     unlink(out);

@@ -1,4 +1,5 @@
-/* Helpers shared by the test suites: fixture loading and the shared conformance folder. */
+/* Helpers shared by the test suites: fixture loading and the conformance data
+ * (tests/conformance). */
 #ifndef SOCKLOCK_TESTUTIL_H
 #define SOCKLOCK_TESTUTIL_H
 
@@ -7,9 +8,14 @@
 
 #include <jansson.h>
 
-/* Returns the path of ../shared/conformance (or $SOCKLOCK_CONFORMANCE), or NULL when it is
- * absent; then the caller prints a SKIP line and passes. */
+/* The conformance data folder: $SOCKLOCK_CONFORMANCE, or tests/conformance (relative to the
+ * repository root, where the suites run). */
 const char *tu_conformance_dir(void);
+
+/* Returns the folder of one conformance set ("pod-security-admission", ...), failing the test
+ * with a message naming the path when the set, or its table `table` (a file inside the set,
+ * unless NULL), is missing: absent data is a failure, never a skip. Caller frees. */
+char *tu_conformance_set(const char *set, const char *table);
 
 /* Reads a whole file; NULL on error. Caller frees. */
 char *tu_read_file(const char *path, size_t *len);

@@ -21,6 +21,9 @@ with open(os.path.join(base, "manifest.tsv")) as f:
         row = dict(zip(header, line.rstrip("\n").split("\t")))
         groups[(row["level"], row["version"])].append(row)
 
+if not groups:
+    print(f"FAIL psa fixtures through check: {base}/manifest.tsv has no rows")
+    sys.exit(1)
 passed = collections.Counter()
 total = collections.Counter()
 failures = []
