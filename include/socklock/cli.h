@@ -2,7 +2,7 @@
 #ifndef SOCKLOCK_CLI_H
 #define SOCKLOCK_CLI_H
 
-/* Exit statuses, everywhere (DESIGN.md). */
+/* Exit statuses, the same for every subcommand. */
 enum sl_exit { SL_EXIT_OK = 0, SL_EXIT_DENIED = 1, SL_EXIT_ERROR = 2 };
 
 /* Runs the command line and returns the process exit status. */

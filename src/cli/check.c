@@ -1,4 +1,4 @@
-/* cli_check: `socklock check`, manifests judged offline by the very function the server
+/* check: `socklock check`, manifests judged offline by the very function the server
  * calls. Each object becomes the AdmissionReview request the API server would send for
  * creating it (operation CREATE, group from apiVersion, namespace from metadata or
  * "default", no user), goes through sl_engine_eval(), and lands in a report. A file that
@@ -7,8 +7,6 @@
  * anything was denied, else 0. */
 #include "cli_int.h"
 
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +19,6 @@
 #include "socklock/report.h"
 #include "socklock/workload.h"
 
-static const char check_usage[] =
-    "usage: socklock check [--policy FILE] [--profile NAME] [--level LEVEL] [--version VER]\n"
-    "                      [--output text|json] PATH...\n"
-    "  PATH is a file, a folder (its *.yaml, *.yml and *.json files, recursively) or - for\n"
-    "  stdin. --level (privileged, baseline, restricted) and --version (v1.0 ... latest)\n"
-    "  judge by the plain Pod Security Standards instead of a policy profile.\n";
-
 struct check_opts {
     const char *policy;
     const char *profile;
@@ -36,24 +27,10 @@ struct check_opts {
     bool json;
 };
 
-static int usage_error(const char *fmt, ...) SL_PRINTF(1, 2);
-
-static int usage_error(const char *fmt, ...)
+/* SL_OK to go on, or SL_E_USAGE (printed); *help when --help was asked for (printed). */
+static enum sl_status parse_args(int argc, char **argv, struct check_opts *o, bool *help)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("socklock check: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n", stderr);
-    fputs(check_usage, stderr);
-    return SL_EXIT_ERROR;
-}
-
-/* Returns -1 to go on, or an exit status. */
-static int parse_args(int argc, char **argv, struct check_opts *o)
-{
-    static const struct option longopts[] = {
+    static const struct option opts[] = {
         {"policy", required_argument, NULL, 'p'},
         {"profile", required_argument, NULL, 'P'},
         {"level", required_argument, NULL, 'l'},
@@ -63,9 +40,8 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
         {NULL, 0, NULL, 0},
     };
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    *help = false;
+    while ((c = cli_getopt(&cli_check, argc, argv, ":h", opts)) != -1) {
         switch (c) {
         case 'p':
             o->policy = optarg;
@@ -80,25 +56,29 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
             o->version = optarg;
             break;
         case 'o':
-            if (strcmp(optarg, "json") == 0)
-                o->json = true;
-            else if (strcmp(optarg, "text") == 0)
-                o->json = false;
-            else
-                return usage_error("unknown output format \"%s\" (text or json)", optarg);
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+                cli_usage(&cli_check, stderr, "unknown output format \"%s\" (text or json)",
+                          optarg);
+                return SL_E_USAGE;
+            }
+            o->json = strcmp(optarg, "json") == 0;
             break;
         case 'h':
-            fputs(check_usage, stdout);
-            return SL_EXIT_OK;
+            *help = true;
+            return SL_OK;
         default:
-            return usage_error("unknown or incomplete option \"%s\"", argv[optind - 1]);
+            return SL_E_USAGE;
         }
     }
-    if (optind >= argc)
-        return usage_error("%s", "no PATH given");
-    if ((o->level != NULL || o->version != NULL) && (o->policy != NULL || o->profile != NULL))
-        return usage_error("%s", "--level/--version cannot be combined with --policy/--profile");
-    return -1;
+    if (optind >= argc) {
+        cli_usage(&cli_check, stderr, "no PATH given");
+        return SL_E_USAGE;
+    }
+    if ((o->level != NULL || o->version != NULL) && (o->policy != NULL || o->profile != NULL)) {
+        cli_usage(&cli_check, stderr, "--level/--version cannot be combined with --policy/--profile");
+        return SL_E_USAGE;
+    }
+    return SL_OK;
 }
 
 /* The policy to judge with, and its profile's name in `name` (size bytes); prints the reason
@@ -109,11 +89,12 @@ static struct sl_policy *load_policy(const struct check_opts *o, char *name, siz
         enum sl_level level = SL_LEVEL_RESTRICTED;
         int version = SL_VERSION_LATEST;
         if (o->level != NULL && sl_pss_parse_level(o->level, &level) != SL_OK) {
-            usage_error("unknown level \"%s\" (privileged, baseline, restricted)", o->level);
+            cli_usage(&cli_check, stderr, "unknown level \"%s\" (privileged, baseline, restricted)",
+                      o->level);
             return NULL;
         }
         if (o->version != NULL && sl_pss_parse_version(o->version, &version) != SL_OK) {
-            usage_error("unknown version \"%s\" (v1.0 ... latest)", o->version);
+            cli_usage(&cli_check, stderr, "unknown version \"%s\" (v1.0 ... latest)", o->version);
             return NULL;
         }
         /* Named as Pod Security Admission names its policies: "baseline:v1.25". */
@@ -122,7 +103,7 @@ static struct sl_policy *load_policy(const struct check_opts *o, char *name, siz
         snprintf(name, size, "%s:%s", sl_pss_level_name(level), vname);
         return sl_policy_new_plain(name, level, version);
     }
-    struct sl_policy *pol = sl_cli_load_policy(o->policy);
+    struct sl_policy *pol = cli_load_policy(o->policy);
     if (pol == NULL)
         return NULL;
     snprintf(name, size, "%s", o->profile != NULL ? o->profile : "default");
@@ -164,21 +145,19 @@ static void check_object(const struct sl_profile *prof, const struct sl_manifest
         .old_object = NULL,
     };
     struct sl_verdict v;
-    sl_verdict_init(&v);
+    sl_engine_verdict_init(&v);
     sl_engine_eval(prof, &req, &v);
     /* An object with a pod spec that was not judged is exempt; one without (another kind,
      * or a partial manifest such as a kustomize patch with no template) is skipped. */
     struct sl_podref ref;
     bool carries_pod = sl_workload_find(obj, group, kind, &ref, NULL) != SL_E_NOTFOUND;
     sl_report_add(r, f->name, mo->line, mo->doc, api_version, kind, ns, name, carries_pod, &v);
-    sl_verdict_cleanup(&v);
+    sl_engine_verdict_cleanup(&v);
 }
 
 static void report_error(struct sl_report *r, const struct sl_error *err)
 {
-    char msg[1024];
-    sl_error_format(err, msg, sizeof(msg));
-    fprintf(stderr, "socklock: %s\n", msg);
+    cli_print_error(err);
     sl_report_add_error(r, err);
 }
 
@@ -195,12 +174,14 @@ static void check_file(const struct sl_profile *prof, const char *path, struct s
     sl_manifest_file_cleanup(&f);
 }
 
-int sl_cli_check(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     struct check_opts o = {0};
-    int rc = parse_args(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
+    bool help = false;
+    if (parse_args(argc, argv, &o, &help) != SL_OK)
+        return SL_EXIT_ERROR;
+    if (help)
+        return SL_EXIT_OK;
     char profile_name[256];
     struct sl_policy *pol = load_policy(&o, profile_name, sizeof(profile_name));
     if (pol == NULL)
@@ -215,7 +196,7 @@ int sl_cli_check(int argc, char **argv)
             report_error(&r, &err);
         for (size_t j = 0; j < files.len; j++)
             check_file(prof, files.items[j], &r);
-        sl_manifest_paths_cleanup(&files);
+        sl_strlist_cleanup(&files);
     }
     char *out = o.json ? sl_report_json(&r) : sl_report_text(&r);
     fputs(out, stdout);
@@ -228,3 +209,15 @@ int sl_cli_check(int argc, char **argv)
         return SL_EXIT_ERROR;
     return c.denied > 0 ? SL_EXIT_DENIED : SL_EXIT_OK;
 }
+
+const struct cli_command cli_check = {
+    .name = "check",
+    .synopsis = "[--policy FILE] [--profile NAME] [--level LEVEL] [--version VER]"
+                " [--output text|json] PATH...",
+    .summary = "check manifest files offline, as the webhook would judge them",
+    .help = "  PATH is a file, a folder (its *.yaml, *.yml and *.json files, recursively) or - for\n"
+            "  stdin. --level (privileged, baseline, restricted) and --version (v1.0 ... latest)\n"
+            "  judge by the plain Pod Security Standards instead of a policy profile. Exit\n"
+            "  status: 0 nothing denied, 1 something denied, 2 an error.\n",
+    .run = run,
+};

@@ -1,78 +1,23 @@
-/* cli_serve: the `serve` and `certs` subcommands.
+/* serve: `socklock serve`, the webhook.
  *
- * serve blocks SIGTERM and SIGINT before any server thread exists, so every thread inherits
- * the mask and only the main thread receives them, synchronously, with sigwait(): no signal
- * handler runs concurrently with the server. On the first signal the server starts draining
- * (/readyz 503, `Connection: close`), waits the policy's shutdown delay so the endpoint
- * removal reaches the API server (a second signal cuts the delay short), then stops accepting
- * and waits for open connections up to the drain timeout (TESTPLAN.md §3.7). */
+ * serve blocks SIGTERM, SIGINT and SIGHUP before any server thread exists, so every thread
+ * inherits the mask and only the main thread receives them, synchronously, with sigwait():
+ * no signal handler runs concurrently with the server. On the first SIGTERM or SIGINT the
+ * server starts draining (/readyz 503, `Connection: close`), waits the policy's shutdown
+ * delay so the endpoint removal reaches the API server (a second signal cuts the delay
+ * short), then stops accepting and waits for open connections up to the drain timeout. */
 #include "cli_int.h"
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "socklock/certgen.h"
 #include "socklock/cli.h"
 #include "socklock/log.h"
-#include "socklock/policy.h"
 #include "socklock/server.h"
-
-/* One "--name VALUE" or "--name=VALUE" option at argv[*i]; advances *i past it. Returns
- * true when argv[*i] is that option; *value is NULL when the value is missing. */
-static bool take_opt(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return false;
-    if (a[n] == '=') {
-        *value = a + n + 1;
-        return true;
-    }
-    if (a[n] != '\0')
-        return false;
-    *value = *i + 1 < argc ? argv[++*i] : NULL;
-    return true;
-}
-
-static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-    if (s == NULL || s[0] < '0' || s[0] > '9')
-        return false;
-    char *end = NULL;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
-static const char serve_usage[] =
-    "usage: socklock serve [--listen ADDR:PORT] [--cert FILE] [--key FILE] [--client-ca FILE]\n"
-    "                      [--policy FILE] [--threads N]\n";
-
-static const char certs_usage[] =
-    "usage: socklock certs [--out DIR] [--service NAME] [--namespace NS] [--days N]\n";
-
-static int usage_error(const char *usage, const char *fmt, ...) SL_PRINTF(2, 3);
-
-static int usage_error(const char *usage, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "socklock: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n%s", usage);
-    va_end(ap);
-    return SL_EXIT_ERROR;
-}
 
 static unsigned default_threads(void)
 {
@@ -104,8 +49,7 @@ static int run_server(const struct sl_server_config *cfg)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
-    /* SIGHUP will reload the certificate and policy (TESTPLAN 3.7); until then it must not
-     * kill a serving webhook, which is its default action. */
+    /* SIGHUP must not kill a serving webhook, which is its default action. */
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     /* libmicrohttpd suppresses SIGPIPE on its sockets; this covers everything else. */
@@ -114,9 +58,7 @@ static int run_server(const struct sl_server_config *cfg)
     struct sl_error err = {0};
     struct sl_server *srv = NULL;
     if (sl_server_start(cfg, &srv, &err) != SL_OK) {
-        char msg[1024];
-        sl_error_format(&err, msg, sizeof(msg));
-        fprintf(stderr, "socklock: serve: %s\n", msg);
+        cli_print_error(&err);
         return SL_EXIT_ERROR;
     }
     int sig = 0;
@@ -140,8 +82,18 @@ static int run_server(const struct sl_server_config *cfg)
     return SL_EXIT_OK;
 }
 
-int sl_cli_serve(int argc, char **argv)
+static int run(int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
+        {"client-ca", required_argument, NULL, 'a'},
+        {"policy", required_argument, NULL, 'p'},
+        {"threads", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     struct sl_server_config cfg = {
         .listen = "0.0.0.0:8443",
         .cert_file = "certs/tls.crt",
@@ -149,32 +101,39 @@ int sl_cli_serve(int argc, char **argv)
         .threads = default_threads(),
     };
     const char *policy_path = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *opt = argv[i];
-        const char *v = NULL;
-        unsigned long n = 0;
-        if (take_opt(argc, argv, &i, "--listen", &v)) {
-            cfg.listen = v;
-        } else if (take_opt(argc, argv, &i, "--cert", &v)) {
-            cfg.cert_file = v;
-        } else if (take_opt(argc, argv, &i, "--key", &v)) {
-            cfg.key_file = v;
-        } else if (take_opt(argc, argv, &i, "--client-ca", &v)) {
-            cfg.client_ca_file = v;
-        } else if (take_opt(argc, argv, &i, "--policy", &v)) {
-            policy_path = v;
-        } else if (take_opt(argc, argv, &i, "--threads", &v)) {
-            if (!parse_uint(v, 1, 1024, &n))
-                return usage_error(serve_usage, "serve: --threads wants 1 to 1024, not %s",
-                                   v ? v : "nothing");
+    unsigned long n = 0;
+    int c;
+    while ((c = cli_getopt(&cli_serve, argc, argv, ":h", opts)) != -1) {
+        switch (c) {
+        case 'l':
+            cfg.listen = optarg;
+            break;
+        case 'c':
+            cfg.cert_file = optarg;
+            break;
+        case 'k':
+            cfg.key_file = optarg;
+            break;
+        case 'a':
+            cfg.client_ca_file = optarg;
+            break;
+        case 'p':
+            policy_path = optarg;
+            break;
+        case 't':
+            if (cli_parse_uint(optarg, 1, 1024, &n) != SL_OK)
+                return cli_usage(&cli_serve, stderr, "--threads wants 1 to 1024, not %s", optarg);
             cfg.threads = (unsigned)n;
-        } else {
-            return usage_error(serve_usage, "serve: unknown argument %s", opt);
+            break;
+        case 'h':
+            return SL_EXIT_OK;
+        default:
+            return SL_EXIT_ERROR;
         }
-        if (v == NULL)
-            return usage_error(serve_usage, "serve: %s wants a value", opt);
     }
-    struct sl_policy *pol = sl_cli_load_policy(policy_path);
+    if (optind < argc)
+        return cli_usage(&cli_serve, stderr, "unexpected argument %s", argv[optind]);
+    struct sl_policy *pol = cli_load_policy(policy_path);
     if (pol == NULL)
         return SL_EXIT_ERROR;
     cfg.policy = pol;
@@ -186,48 +145,13 @@ int sl_cli_serve(int argc, char **argv)
     return status;
 }
 
-int sl_cli_certs(int argc, char **argv)
-{
-    struct sl_certgen_opts o = {
-        .out_dir = "certs",
-        .service = "socklock",
-        .namespace_ = "socklock-system",
-        .days = 365,
-    };
-    for (int i = 1; i < argc; i++) {
-        const char *opt = argv[i];
-        const char *v = NULL;
-        unsigned long n = 0;
-        if (take_opt(argc, argv, &i, "--out", &v)) {
-            o.out_dir = v;
-        } else if (take_opt(argc, argv, &i, "--service", &v)) {
-            o.service = v;
-        } else if (take_opt(argc, argv, &i, "--namespace", &v)) {
-            o.namespace_ = v;
-        } else if (take_opt(argc, argv, &i, "--days", &v)) {
-            if (!parse_uint(v, 1, 36500, &n))
-                return usage_error(certs_usage, "certs: --days wants 1 to 36500, not %s",
-                                   v ? v : "nothing");
-            o.days = (int)n;
-        } else {
-            return usage_error(certs_usage, "certs: unknown argument %s", opt);
-        }
-        if (v == NULL)
-            return usage_error(certs_usage, "certs: %s wants a value", opt);
-    }
-    char *bundle = NULL;
-    struct sl_error err = {0};
-    if (sl_certgen_write(&o, &bundle, &err) != SL_OK) {
-        char msg[1024];
-        sl_error_format(&err, msg, sizeof(msg));
-        fprintf(stderr, "socklock: certs: %s\n", msg);
-        return SL_EXIT_ERROR;
-    }
-    fprintf(stderr,
-            "socklock: wrote %s/ca.crt, ca.key, tls.crt and tls.key for %s.%s.svc; "
-            "the caBundle follows on stdout\n",
-            o.out_dir, o.service, o.namespace_);
-    printf("%s\n", bundle);
-    free(bundle);
-    return fflush(stdout) == 0 ? SL_EXIT_OK : SL_EXIT_ERROR;
-}
+const struct cli_command cli_serve = {
+    .name = "serve",
+    .synopsis = "[--listen ADDR:PORT] [--cert FILE] [--key FILE] [--client-ca FILE]"
+                " [--policy FILE] [--threads N]",
+    .summary = "serve the admission webhook over TLS",
+    .help = "  Defaults: --listen 0.0.0.0:8443 --cert certs/tls.crt --key certs/tls.key, the\n"
+            "  embedded default policy, one thread per online CPU. --client-ca turns on mutual\n"
+            "  TLS. SIGTERM or SIGINT drains and stops.\n",
+    .run = run,
+};
