@@ -22,23 +22,6 @@
 #include "socklock/alloc.h"
 #include "socklock/buf.h"
 
-static void strlist_push(struct sl_strlist *l, char *s)
-{
-    l->items = sl_xrealloc(l->items, (l->len + 1) * sizeof(*l->items));
-    l->items[l->len++] = s;
-}
-
-void sl_manifest_paths_cleanup(struct sl_strlist *l)
-{
-    if (l == NULL)
-        return;
-    for (size_t i = 0; i < l->len; i++)
-        free(l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->len = 0;
-}
-
 static bool has_manifest_ext(const char *name)
 {
     static const char *const exts[] = {".yaml", ".yml", ".json"};
@@ -49,11 +32,6 @@ static bool has_manifest_ext(const char *name)
             return true;
     }
     return false;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static enum sl_status walk(const char *dir, int depth, struct sl_strlist *out, struct sl_error *err)
@@ -72,10 +50,10 @@ static enum sl_status walk(const char *dir, int depth, struct sl_strlist *out, s
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
         if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-            strlist_push(&names, sl_xstrdup(de->d_name));
+            sl_strlist_add(&names, de->d_name);
     }
     closedir(d);
-    qsort(names.items, names.len, sizeof(*names.items), name_cmp);
+    sl_strlist_sort(&names);
     size_t dlen = strlen(dir);
     bool slash = dlen > 0 && dir[dlen - 1] == '/';
     for (size_t i = 0; i < names.len && rc == SL_OK; i++) {
@@ -89,20 +67,20 @@ static enum sl_status walk(const char *dir, int depth, struct sl_strlist *out, s
         } else if (has_manifest_ext(names.items[i])) {
             /* A symbolic link counts when it leads to a regular file. */
             if (S_ISREG(st.st_mode) || (stat(path, &st) == 0 && S_ISREG(st.st_mode))) {
-                strlist_push(out, path);
+                sl_strlist_take(out, path);
                 path = NULL;
             }
         }
         free(path);
     }
-    sl_manifest_paths_cleanup(&names);
+    sl_strlist_cleanup(&names);
     return rc;
 }
 
 enum sl_status sl_manifest_expand(const char *path, struct sl_strlist *out, struct sl_error *err)
 {
     if (strcmp(path, "-") == 0) {
-        strlist_push(out, sl_xstrdup(path));
+        sl_strlist_add(out, path);
         return SL_OK;
     }
     struct stat st;
@@ -112,7 +90,7 @@ enum sl_status sl_manifest_expand(const char *path, struct sl_strlist *out, stru
     }
     if (S_ISDIR(st.st_mode))
         return walk(path, 0, out, err);
-    strlist_push(out, sl_xstrdup(path));
+    sl_strlist_add(out, path);
     return SL_OK;
 }
 
@@ -210,7 +188,7 @@ void sl_manifest_file_cleanup(struct sl_manifest_file *f)
     for (size_t i = 0; i < f->nobjs; i++)
         free(f->objs[i].pointer);
     free(f->objs);
-    sl_yaml_stream_cleanup(&f->stream);
+    sl_yamljson_stream_cleanup(&f->stream);
     free(f->name);
     memset(f, 0, sizeof(*f));
 }

@@ -17,7 +17,6 @@
  *       level: restricted        # privileged | baseline | restricted
  *       version: latest          # latest | v1.0 ... v1.N
  *       mode: enforce            # enforce | warn | audit
- *       mutate: true
  *       readOnlyRootFilesystem: true
  *       relaxUserNamespacePods: false
  *       exemptions:
@@ -58,7 +57,7 @@ static const struct sl_limits default_limits = {
     .drain_timeout_s = 10,
 };
 
-const char *sl_mode_name(enum sl_mode mode)
+const char *sl_policy_mode_name(enum sl_mode mode)
 {
     switch (mode) {
     case SL_MODE_ENFORCE:
@@ -69,21 +68,6 @@ const char *sl_mode_name(enum sl_mode mode)
         return "audit";
     }
     return "enforce";
-}
-
-static void strlist_add(struct sl_strlist *l, const char *s)
-{
-    l->items = sl_xrealloc(l->items, (l->len + 1) * sizeof(char *));
-    l->items[l->len++] = sl_xstrdup(s);
-}
-
-static void strlist_cleanup(struct sl_strlist *l)
-{
-    for (size_t i = 0; i < l->len; i++)
-        free(l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->len = 0;
 }
 
 static struct sl_profile *add_profile(struct sl_policy *pol, const char *name)
@@ -110,9 +94,8 @@ struct sl_policy *sl_policy_new_default(void)
     struct sl_policy *pol = policy_new();
     struct sl_profile *p = add_profile(pol, "default");
     p->read_only_root_fs = true;
-    p->mutate = true;
-    strlist_add(&p->exempt_namespaces, "kube-system");
-    strlist_add(&p->exempt_namespaces, SL_OWN_NAMESPACE);
+    sl_strlist_add(&p->exempt_namespaces, "kube-system");
+    sl_strlist_add(&p->exempt_namespaces, SL_OWN_NAMESPACE);
     return pol;
 }
 
@@ -141,9 +124,9 @@ void sl_policy_free(struct sl_policy *pol)
     for (size_t i = 0; i < pol->nprofiles; i++) {
         struct sl_profile *p = &pol->profiles[i];
         free(p->name);
-        strlist_cleanup(&p->exempt_namespaces);
-        strlist_cleanup(&p->exempt_usernames);
-        strlist_cleanup(&p->exempt_runtime_classes);
+        sl_strlist_cleanup(&p->exempt_namespaces);
+        sl_strlist_cleanup(&p->exempt_usernames);
+        sl_strlist_cleanup(&p->exempt_runtime_classes);
     }
     free(pol->profiles);
     free(pol);
@@ -188,18 +171,17 @@ char *sl_policy_dump(const struct sl_policy *pol)
                       "    level: %s\n"
                       "    version: %s\n"
                       "    mode: %s\n"
-                      "    mutate: %s\n"
                       "    readOnlyRootFilesystem: %s\n"
                       "    relaxUserNamespacePods: %s\n"
                       "    exemptions:\n",
-                      p->name, sl_pss_level_name(p->level), ver, sl_mode_name(p->mode),
-                      p->mutate ? "true" : "false", p->read_only_root_fs ? "true" : "false",
+                      p->name, sl_pss_level_name(p->level), ver, sl_policy_mode_name(p->mode),
+                      p->read_only_root_fs ? "true" : "false",
                       p->relax_user_ns ? "true" : "false");
         dump_list(&b, "namespaces", &p->exempt_namespaces);
         dump_list(&b, "usernames", &p->exempt_usernames);
         dump_list(&b, "runtimeClassNames", &p->exempt_runtime_classes);
     }
-    return sl_buf_steal(&b, NULL);
+    return sl_buf_detach(&b, NULL);
 }
 
 /* ---- loading ---------------------------------------------------------------------- */
@@ -213,6 +195,8 @@ struct loader {
 };
 
 static enum sl_status fail(struct loader *ld, const char *path, const char *fmt, ...)
+    SL_PRINTF(3, 4);
+static enum sl_status fail_key(struct loader *ld, const char *path, const char *fmt, ...)
     SL_PRINTF(3, 4);
 
 /* Turns our dotted display path ("profiles.default.exemptions.namespaces[1]") into the
@@ -236,23 +220,43 @@ static void path_to_pointer(const char *path, char *out, size_t size)
     out[o] = '\0';
 }
 
-static enum sl_status fail(struct loader *ld, const char *path, const char *fmt, ...)
+/* Records an error at `path`: at its key when at_key (an unknown or misnamed setting; a
+ * list item or the top level has no key, so then at the value), else at its value. */
+static enum sl_status vfail(struct loader *ld, const char *path, bool at_key, const char *fmt,
+                            va_list ap) SL_PRINTF(4, 0);
+
+static enum sl_status vfail(struct loader *ld, const char *path, bool at_key, const char *fmt,
+                            va_list ap)
 {
     char msg[400], pointer[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     path_to_pointer(path, pointer, sizeof(pointer));
     struct sl_yaml_pos pos = {ld->doc->line, ld->doc->column, 0, 0};
     sl_yamljson_find(ld->doc, pointer, &pos);
-    /* An unknown or misnamed setting is pointed at by its key, a bad value by the value. */
-    bool at_key =
-        (strstr(msg, "unknown setting") != NULL || strstr(msg, "profile names") != NULL) &&
-        pos.key_line > 0;
+    at_key = at_key && pos.key_line > 0;
     sl_error_setpos(ld->err, ld->file, at_key ? pos.key_line : pos.line,
                     at_key ? pos.key_column : pos.column, "%s: %s", path, msg);
     return SL_E_INVALID;
+}
+
+/* A bad value. */
+static enum sl_status fail(struct loader *ld, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum sl_status rc = vfail(ld, path, false, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* A bad key: an unknown setting, a misnamed profile. */
+static enum sl_status fail_key(struct loader *ld, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum sl_status rc = vfail(ld, path, true, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* Joins a display path; long paths are cut (they are only shown in messages). */
@@ -297,7 +301,7 @@ static enum sl_status get_list(struct loader *ld, const json_t *v, const char *p
             snprintf(p, sizeof(p), "%s[%zu]", path, i);
             return fail(ld, p, "must be a non-empty string");
         }
-        strlist_add(out, json_string_value(item));
+        sl_strlist_add(out, json_string_value(item));
     }
     return SL_OK;
 }
@@ -335,7 +339,7 @@ static enum sl_status load_limits(struct loader *ld, const json_t *v, struct sl_
                 spec = &limit_specs[i];
         }
         if (spec == NULL)
-            return fail(ld, path, "unknown setting");
+            return fail_key(ld, path, "unknown setting");
         uint64_t n = 0;
         enum sl_status rc = get_uint(ld, val, path, spec->min, spec->max, &n);
         if (rc != SL_OK)
@@ -370,7 +374,7 @@ static enum sl_status load_exemptions(struct loader *ld, const json_t *v, const 
         else if (strcmp(key, "runtimeClassNames") == 0)
             rc = get_list(ld, val, path, &p->exempt_runtime_classes);
         else
-            return fail(ld, path, "unknown setting");
+            return fail_key(ld, path, "unknown setting");
         if (rc != SL_OK)
             return rc;
     }
@@ -396,7 +400,7 @@ static enum sl_status load_profile(struct loader *ld, const char *name, const js
     char base[128], path[256];
     join_path(base, sizeof(base), "profiles", name);
     if (!valid_profile_name(name))
-        return fail(ld, base, "profile names are 1-63 characters of a-z, 0-9 and '-'");
+        return fail_key(ld, base, "profile names are 1-63 characters of a-z, 0-9 and '-'");
     if (!json_is_object(v))
         return fail(ld, base, "must be a mapping");
     const char *key;
@@ -421,8 +425,6 @@ static enum sl_status load_profile(struct loader *ld, const char *name, const js
                 p->mode = SL_MODE_AUDIT;
             else
                 return fail(ld, path, "must be enforce, warn or audit");
-        } else if (strcmp(key, "mutate") == 0) {
-            rc = get_bool(ld, val, path, &p->mutate);
         } else if (strcmp(key, "readOnlyRootFilesystem") == 0) {
             rc = get_bool(ld, val, path, &p->read_only_root_fs);
         } else if (strcmp(key, "relaxUserNamespacePods") == 0) {
@@ -430,7 +432,7 @@ static enum sl_status load_profile(struct loader *ld, const char *name, const js
         } else if (strcmp(key, "exemptions") == 0) {
             rc = load_exemptions(ld, val, path, p);
         } else {
-            return fail(ld, path, "unknown setting");
+            return fail_key(ld, path, "unknown setting");
         }
         if (rc != SL_OK)
             return rc;
@@ -484,7 +486,7 @@ enum sl_status sl_policy_load(const char *data, size_t len, const char *filename
         } else {
             char path[128];
             snprintf(path, sizeof(path), "%s", key);
-            rc = fail(&ld, path, "unknown setting (expected profiles, limits)");
+            rc = fail_key(&ld, path, "unknown setting (expected profiles, limits)");
         }
         if (rc != SL_OK)
             goto out;
@@ -497,6 +499,6 @@ enum sl_status sl_policy_load(const char *data, size_t len, const char *filename
     pol = NULL;
 out:
     sl_policy_free(pol);
-    sl_yaml_stream_cleanup(&ys);
+    sl_yamljson_stream_cleanup(&ys);
     return rc;
 }

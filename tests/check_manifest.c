@@ -87,7 +87,7 @@ START_TEST(test_manifest_expand_sorts_and_filters)
     ck_assert_uint_eq(l.len, 4);
     ck_assert_int_eq(sl_manifest_expand("tests/fixtures/nope", &l, &err), SL_E_IO);
     ck_assert_str_eq(err.file, "tests/fixtures/nope");
-    sl_manifest_paths_cleanup(&l);
+    sl_strlist_cleanup(&l);
 }
 END_TEST
 
@@ -96,18 +96,18 @@ START_TEST(test_report_text_and_json)
     struct sl_report r;
     sl_report_init(&r, "default");
     struct sl_verdict v;
-    sl_verdict_init(&v);
+    sl_engine_verdict_init(&v);
     v.allowed = false;
     v.evaluated = true;
     v.code = 403;
     v.message = strdup("pod \"x\" violates profile \"default\": ...");
     sl_pss_findings_add(&v.findings, "hostNamespaces", "host namespaces", "hostNetwork=true");
     sl_report_add(&r, "a.yaml", 3, 0, "v1", "Pod", "ns", "evil\nname", true, &v);
-    sl_verdict_cleanup(&v);
-    sl_verdict_init(&v);
+    sl_engine_verdict_cleanup(&v);
+    sl_engine_verdict_init(&v);
     sl_report_add(&r, "a.yaml", 9, 1, "v1", "Service", "ns", "svc", false, &v);
     sl_report_add(&r, "b.yaml", 1, 0, "v1", "Pod", "kube-system", "p", true, &v);
-    sl_verdict_cleanup(&v);
+    sl_engine_verdict_cleanup(&v);
     struct sl_error e = {.line = 2, .column = 5};
     strcpy(e.file, "bad.yaml");
     strcpy(e.msg, "oops");

@@ -31,7 +31,7 @@ static void expect_json(const char *yaml, const char *expect)
     ck_assert_msg(json_equal(s.docs[0].value, want), "%s: got %s, want %s", yaml, got, expect);
     free(got);
     json_decref(want);
-    sl_yaml_stream_cleanup(&s);
+    sl_yamljson_stream_cleanup(&s);
 }
 
 /* Asserts that `value` (a YAML scalar written after "v: ") becomes the JSON `expect`. */
@@ -235,7 +235,7 @@ START_TEST(test_yamljson_comments_and_multi_docs)
     json_decref(a);
     json_decref(b);
     json_decref(c);
-    sl_yaml_stream_cleanup(&s);
+    sl_yamljson_stream_cleanup(&s);
     /* Nothing at all, and comments only, are streams of no documents. */
     load_ok("", 0, &s);
     load_ok("# nothing\n---\n...\n", 0, &s);
@@ -280,7 +280,7 @@ START_TEST(test_yamljson_aliases_copy_not_share)
     ck_assert_ptr_ne(a, b);
     json_object_set_new(b, "x", json_integer(2));
     ck_assert_int_eq(json_integer_value(json_object_get(a, "x")), 1);
-    sl_yaml_stream_cleanup(&s);
+    sl_yamljson_stream_cleanup(&s);
 }
 END_TEST
 
@@ -351,7 +351,7 @@ static char *nested(int depth, bool block)
         sl_buf_printf(&b, "%*sleaf: 1\n", depth, "");
     for (int i = 0; i < depth && !block; i++)
         sl_buf_puts(&b, "]");
-    return sl_buf_steal(&b, NULL);
+    return sl_buf_detach(&b, NULL);
 }
 
 START_TEST(test_yamljson_depth_limit)
@@ -359,7 +359,7 @@ START_TEST(test_yamljson_depth_limit)
     char *ok = nested(SL_YAML_MAX_DEPTH, false);
     struct sl_yaml_stream s;
     load_ok(ok, 1, &s);
-    sl_yaml_stream_cleanup(&s);
+    sl_yamljson_stream_cleanup(&s);
     free(ok);
     char *deep = nested(SL_YAML_MAX_DEPTH + 1, false);
     expect_error(deep, strlen(deep), SL_E_LIMIT, 1, SL_YAML_MAX_DEPTH + 1, "nested too deeply");
@@ -367,7 +367,7 @@ START_TEST(test_yamljson_depth_limit)
     /* 63 block mappings plus the leaf mapping: 64 levels. */
     char *block = nested(SL_YAML_MAX_DEPTH - 1, true);
     load_ok(block, 1, &s);
-    sl_yaml_stream_cleanup(&s);
+    sl_yamljson_stream_cleanup(&s);
     free(block);
     block = nested(SL_YAML_MAX_DEPTH, true);
     expect_error(block, strlen(block), SL_E_LIMIT, SL_YAML_MAX_DEPTH + 1, SL_YAML_MAX_DEPTH + 1,
@@ -415,7 +415,7 @@ START_TEST(test_yamljson_long_document)
     ck_assert_int_eq(sl_yamljson_find(&s.docs[0], "/items/19999", &pos), SL_OK);
     ck_assert_int_eq(pos.line, 20001);
     ck_assert_int_eq(pos.column, 3);
-    sl_yaml_stream_cleanup(&s);
+    sl_yamljson_stream_cleanup(&s);
     sl_buf_cleanup(&b);
 }
 END_TEST
@@ -462,7 +462,7 @@ START_TEST(test_yamljson_find_positions)
     ck_assert_int_eq(p.column, 3);
     ck_assert_int_eq(p.key_line, 3);
     ck_assert_int_eq(p.key_column, 1);
-    sl_yaml_stream_cleanup(&s);
+    sl_yamljson_stream_cleanup(&s);
 }
 END_TEST
 
@@ -473,7 +473,7 @@ START_TEST(test_yamljson_non_mapping_documents_are_kept)
     ck_assert(json_is_integer(s.docs[0].value));
     ck_assert(json_is_array(s.docs[1].value));
     ck_assert(json_is_string(s.docs[2].value));
-    sl_yaml_stream_cleanup(&s);
+    sl_yamljson_stream_cleanup(&s);
 }
 END_TEST
 

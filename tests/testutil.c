@@ -47,7 +47,7 @@ char *tu_read_file(const char *path, size_t *len)
         sl_buf_cleanup(&b);
         return NULL;
     }
-    return sl_buf_steal(&b, len);
+    return sl_buf_detach(&b, len);
 }
 
 json_t *tu_json(const char *text)

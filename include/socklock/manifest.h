@@ -11,10 +11,10 @@
 #include <jansson.h>
 
 #include "socklock/common.h"
-#include "socklock/policy.h"
+#include "socklock/strlist.h"
 #include "socklock/yamljson.h"
 
-/* Manifest files are bounded (TESTPLAN.md §3.4, B-52). */
+/* Manifest files are bounded (docs/admission.md, "Limits"). */
 #define SL_MANIFEST_MAX_BYTES (16u << 20)
 /* Folders are walked at most this deep (a guard against symlink loops and hostile trees). */
 #define SL_MANIFEST_MAX_DIR_DEPTH 64
@@ -57,8 +57,5 @@ enum sl_status sl_manifest_load(const char *path, struct sl_manifest_file *f, st
 
 /* Frees everything f holds. Accepts NULL. */
 void sl_manifest_file_cleanup(struct sl_manifest_file *f);
-
-/* Frees the strings of a list made by sl_manifest_expand() and empties it. Accepts NULL. */
-void sl_manifest_paths_cleanup(struct sl_strlist *l);
 
 #endif

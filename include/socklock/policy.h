@@ -1,4 +1,4 @@
-/* policy: profiles (level, version, extras, mode, mutation), exemptions and server limits;
+/* policy: profiles (level, version, extras, mode), exemptions and server limits;
  * the embedded default policy and YAML policy files. A loaded policy is read-only. */
 #ifndef SOCKLOCK_POLICY_H
 #define SOCKLOCK_POLICY_H
@@ -8,13 +8,9 @@
 
 #include "socklock/common.h"
 #include "socklock/pss.h"
+#include "socklock/strlist.h"
 
 enum sl_mode { SL_MODE_ENFORCE, SL_MODE_WARN, SL_MODE_AUDIT };
-
-struct sl_strlist {
-    char **items;
-    size_t len;
-};
 
 struct sl_profile {
     char *name;
@@ -23,7 +19,6 @@ struct sl_profile {
     bool read_only_root_fs; /* socklock extra check */
     bool relax_user_ns;     /* PSA's RelaxPolicyForUserNamespacePods (off by default) */
     enum sl_mode mode;
-    bool mutate; /* the /mutate endpoint patches pods (not yet served) */
     struct sl_strlist exempt_namespaces;
     struct sl_strlist exempt_usernames;
     struct sl_strlist exempt_runtime_classes;
@@ -46,7 +41,7 @@ struct sl_policy {
 };
 
 /* Returns a new policy holding the embedded default: profile "default" = restricted,
- * latest, readOnlyRootFilesystem, enforce, mutating, namespaces kube-system and
+ * latest, readOnlyRootFilesystem, enforce, namespaces kube-system and
  * socklock-system exempt. Caller frees with sl_policy_free(). */
 struct sl_policy *sl_policy_new_default(void);
 
@@ -66,6 +61,7 @@ char *sl_policy_dump(const struct sl_policy *pol);
 
 void sl_policy_free(struct sl_policy *pol);
 
-const char *sl_mode_name(enum sl_mode mode);
+/* "enforce", "warn" or "audit". */
+const char *sl_policy_mode_name(enum sl_mode mode);
 
 #endif

@@ -42,7 +42,7 @@ static char *containers_phrase(const struct sl_strlist *names)
     sl_buf_init(&b, 0);
     (void)sl_buf_printf(&b, "%s ", pss_plural("container", "containers", names->len));
     pss_put_join_quote(&b, names);
-    return sl_buf_steal(&b, NULL);
+    return sl_buf_detach(&b, NULL);
 }
 
 /* Go's %q for the strings PSA quotes (annotation values): backslash escapes for quotes,
@@ -96,7 +96,7 @@ char *pss_annotation_phrase(const char *key, const char *value)
     sl_buf_init(&b, 0);
     (void)sl_buf_printf(&b, "%s=", key);
     put_go_quote(&b, value);
-    return sl_buf_steal(&b, NULL);
+    return sl_buf_detach(&b, NULL);
 }
 
 /* Adds the violation and releases the detail buffer. */
