@@ -7,8 +7,11 @@ DESTDIR  ?=
 CC       ?= cc
 PKGS      = libmicrohttpd jansson yaml-0.1 libcrypto gnutls
 TEST_PKGS = check libcurl
-DEB_PKGS  = libmicrohttpd-dev libjansson-dev libyaml-dev libssl-dev libgnutls28-dev check \
-            libcurl4-openssl-dev pkg-config python3 python3-yaml python3-jsonpatch valgrind
+# Everything building and testing need on a bare Debian bookworm (which has only make):
+# the compiler, the libraries, and the tools the tests drive.
+DEB_PKGS  = gcc libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libssl-dev \
+            libgnutls28-dev check libcurl4-openssl-dev python3 python3-yaml python3-jsonpatch \
+            valgrind curl openssl ca-certificates
 
 ifeq ($(SANITIZE),1)
 VARIANT  ?= asan
@@ -65,8 +68,10 @@ INTEG     = $(BUILD)/tests/run_integration
 
 all: socklock
 
+# The binary is replaced by rename, never rewritten in place, so a server started from
+# ./socklock (make run) keeps running while another terminal builds and tests.
 socklock: $(BIN)
-	cp $(BIN) ./socklock
+	$(Q)cp $(BIN) ./socklock.tmp && mv -f ./socklock.tmp ./socklock
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -132,7 +137,7 @@ integration: $(INTEG) $(BIN)
 
 test: deps
 	$(MAKE) --no-print-directory $(BIN) $(UNITS) $(INTEG)
-	@if [ "$(VARIANT)" = release ]; then cp $(BIN) ./socklock; fi
+	@if [ "$(VARIANT)" = release ]; then cp $(BIN) ./socklock.tmp && mv -f ./socklock.tmp ./socklock; fi
 	SOCKLOCK_BIN=$(BIN) $(UNITS)
 	SOCKLOCK_BIN=$(BIN) $(INTEG)
 	SOCKLOCK_BIN=$(BIN) sh tests/run_cli.sh
@@ -190,6 +195,6 @@ format-check:
 	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 clean:
-	rm -rf build socklock
+	rm -rf build socklock socklock.tmp
 
 -include $(shell find build -name '*.d' 2>/dev/null)
