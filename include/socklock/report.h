@@ -1,6 +1,6 @@
 /* report: what `check` prints, as text or as one JSON document. Pure: it collects verdicts
  * and errors and builds strings; the caller prints them. The JSON schema is documented in
- * README-check.md. */
+ * README.md ("Offline: socklock check"). */
 #ifndef SOCKLOCK_REPORT_H
 #define SOCKLOCK_REPORT_H
 
@@ -71,7 +71,8 @@ void sl_report_counts(const struct sl_report *r, struct sl_report_counts *out);
  * Errors are not included (the command prints them on stderr as they happen). Caller frees. */
 char *sl_report_text(const struct sl_report *r);
 
-/* The whole report as JSON (README-check.md), with a trailing newline. Caller frees. */
+/* The whole report as JSON (README.md, "JSON (--output json)"), with a trailing newline.
+ * Caller frees. */
 char *sl_report_json(const struct sl_report *r);
 
 #endif

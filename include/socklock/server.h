@@ -1,5 +1,5 @@
 /* server: the HTTPS admission webhook on libmicrohttpd (TLS by its GnuTLS backend): limits,
- * thread pool, routes, readiness and graceful draining. TESTPLAN.md §3 is its specification. */
+ * thread pool, routes, readiness and graceful draining. docs/admission.md is its contract. */
 #ifndef SOCKLOCK_SERVER_H
 #define SOCKLOCK_SERVER_H
 
@@ -17,7 +17,7 @@ struct sl_server_config {
     unsigned threads;               /* worker threads; below 2, one internal thread */
 };
 
-/* The TLS priority string (TESTPLAN.md §3.5): TLS 1.2 and 1.3, ECDHE with AEAD only. */
+/* The TLS priority string: TLS 1.2 and 1.3, ECDHE with AEAD only (docs/admission.md). */
 #define SL_SERVER_TLS_PRIORITIES                                                        \
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:" \
     "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE"

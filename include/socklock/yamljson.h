@@ -12,7 +12,7 @@
 
 #include "socklock/common.h"
 
-/* Limits on untrusted input (TESTPLAN.md §3.4). */
+/* Limits on untrusted input (docs/admission.md, "Limits"). */
 #define SL_YAML_MAX_DEPTH       64     /* nested sequences and mappings: "nested too deeply" */
 #define SL_YAML_MAX_ALIAS_NODES 100000 /* nodes copied by aliases: "aliases expand too far" */
 
@@ -40,12 +40,12 @@ struct sl_yaml_stream {
  * an invalid merge, a key JSON cannot have (null, a mapping, a sequence), a value JSON cannot
  * hold (.inf, .nan, an integer beyond 64 bits) or an unsupported tag (!!binary);
  * SL_E_LIMIT for "nested too deeply" and "aliases expand too far". On failure *out is empty.
- * `filename` is only used in messages. Caller frees with sl_yaml_stream_cleanup(). */
+ * `filename` is only used in messages. Caller frees with sl_yamljson_stream_cleanup(). */
 enum sl_status sl_yamljson_load(const char *data, size_t len, const char *filename,
                                 struct sl_yaml_stream *out, struct sl_error *err);
 
 /* Frees every document and resets s to empty. Accepts NULL. */
-void sl_yaml_stream_cleanup(struct sl_yaml_stream *s);
+void sl_yamljson_stream_cleanup(struct sl_yaml_stream *s);
 
 /* Where a node came from. For a mapping member, line/column are its value's and key_line/
  * key_column its key's; for a sequence item or a document root the key fields are 0. */
