@@ -12,6 +12,7 @@
  *      container or init container added or removed, an image changed, a container's
  *      seccomp annotation changed, an ephemeral container added or changed.
  *   5. Exempt runtimeClassNames are allowed; then the checks run.
+ * A workload UPDATE that leaves the pod template unchanged is not judged either (step 4b).
  * Where socklock departs from PSA it says so: workload templates are enforced like pods
  * (docs/admission.md; PSA only warns on them), and a pod that cannot be understood is denied
  * with code 400 (fail closed) where PSA would fail to decode it. */
@@ -135,6 +136,24 @@ static bool significant_pod_update(const json_t *pod, const json_t *old)
             return true;
     }
     return false;
+}
+
+static const json_t *annotations_of(const json_t *meta)
+{
+    const json_t *a = json_object_get(meta, "annotations");
+    return json_is_object(a) && json_object_size(a) > 0 ? a : NULL;
+}
+
+/* True when a workload UPDATE leaves its pod template as it was: the same pod spec and the
+ * same template annotations (which carry the AppArmor and seccomp profiles of old
+ * clusters). Scaling, relabelling, a finalizer removed by the garbage collector or a revision
+ * annotation written by the deployment controller change nothing any pod will run with. */
+static bool template_unchanged(const struct sl_podref *now, const struct sl_podref *old)
+{
+    const json_t *a = annotations_of(now->meta), *b = annotations_of(old->meta);
+    if ((a == NULL) != (b == NULL) || (a != NULL && !json_equal(a, b)))
+        return false;
+    return json_equal(now->spec, old->spec);
 }
 
 static void lower_copy(char *out, size_t size, const char *s)
@@ -333,6 +352,15 @@ void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
         deny(out, 400, "BadRequest",
              sl_xasprintf("%s \"%s\" could not be evaluated: %s", kind, name, err.msg));
         return;
+    }
+    /* 4b. Workload updates: judge only a changed pod template. socklock enforces templates
+     * (PSA only warns on them), so judging every UPDATE would refuse a metadata change to a
+     * workload that predates the policy, and stall the controllers that update it. */
+    if (!is_pod && strcmp(op, "UPDATE") == 0 && json_is_object(req->old_object)) {
+        struct sl_podref old;
+        if (sl_workload_find(req->old_object, group, kind, &old, NULL) == SL_OK &&
+            template_unchanged(&ref, &old))
+            return;
     }
     /* 5. runtimeClassName exemption, then the checks. */
     const json_t *rtc = json_object_get(ref.spec, "runtimeClassName");

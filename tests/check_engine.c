@@ -210,6 +210,80 @@ START_TEST(test_engine_judges_image_change_and_seccomp_annotation_change)
 }
 END_TEST
 
+/* A Deployment whose template runs as root, and an UPDATE of it. */
+#define ROOT_DEPLOYMENT                                                                     \
+    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},"    \
+    "\"spec\":{\"replicas\":1,\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"       \
+    "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"nginx:1\",\"securityContext\":{" \
+    "\"privileged\":true}}]}}}}"
+
+static void eval_deployment_update(struct run *r, bool with_old)
+{
+    struct sl_request req = req_for(r->obj, "UPDATE", "Deployment");
+    req.group = "apps";
+    req.old_object = with_old ? r->old : NULL;
+    eval_default(r, &req);
+}
+
+START_TEST(test_engine_skips_workload_update_that_keeps_the_template)
+{
+    /* Scaled, relabelled, a finalizer and a revision annotation added: nothing any pod
+     * runs with changed, so a workload that predates the policy may still be updated. */
+    struct run r = {0};
+    r.old = tu_json(ROOT_DEPLOYMENT);
+    r.obj = json_deep_copy(r.old);
+    json_t *meta = json_object_get(r.obj, "metadata");
+    json_object_set_new(meta, "labels", tu_json("{\"color\":\"blue\"}"));
+    json_object_set_new(meta, "finalizers", tu_json("[\"foregroundDeletion\"]"));
+    json_object_set_new(meta, "annotations",
+                        tu_json("{\"deployment.kubernetes.io/revision\":\"2\"}"));
+    json_object_set_new(json_object_get(r.obj, "spec"), "replicas", json_integer(5));
+    eval_deployment_update(&r, true);
+    ck_assert(r.v.allowed);
+    ck_assert(!r.v.evaluated);
+    run_cleanup(&r);
+
+    /* Without oldObject nothing can be shown unchanged: judged. */
+    struct run s = {0};
+    s.obj = tu_json(ROOT_DEPLOYMENT);
+    eval_deployment_update(&s, false);
+    ck_assert(!s.v.allowed);
+    ck_assert_int_eq(s.v.code, 403);
+    run_cleanup(&s);
+}
+END_TEST
+
+START_TEST(test_engine_judges_workload_update_that_changes_the_template)
+{
+    /* The image, a template label, and a template annotation: each is judged. */
+    static const char *const changes[] = {"image", "label", "annotation"};
+    for (size_t i = 0; i < SL_ARRAY_LEN(changes); i++) {
+        struct run r = {0};
+        r.old = tu_json(ROOT_DEPLOYMENT);
+        r.obj = json_deep_copy(r.old);
+        json_t *tmpl = json_object_get(json_object_get(r.obj, "spec"), "template");
+        json_t *tmeta = json_object_get(tmpl, "metadata");
+        json_t *c = json_array_get(json_object_get(json_object_get(tmpl, "spec"), "containers"), 0);
+        if (i == 0)
+            json_object_set_new(c, "image", json_string("nginx:2"));
+        else if (i == 1)
+            json_object_set_new(json_object_get(tmeta, "labels"), "v", json_string("2"));
+        else
+            json_object_set_new(tmeta, "annotations",
+                                tu_json("{\"container.apparmor.security.beta.kubernetes.io/app\":"
+                                        "\"unconfined\"}"));
+        eval_deployment_update(&r, true);
+        if (i == 1) {
+            /* A label is in the template's metadata, not its annotations or spec. */
+            ck_assert_msg(r.v.allowed && !r.v.evaluated, "%s", changes[i]);
+        } else {
+            ck_assert_msg(!r.v.allowed && r.v.evaluated, "%s", changes[i]);
+        }
+        run_cleanup(&r);
+    }
+}
+END_TEST
+
 START_TEST(test_engine_denies_pod_update_without_old_object)
 {
     struct run r = {0};
@@ -442,6 +516,8 @@ Suite *suite_engine(void)
     tcase_add_test(tc, test_engine_skips_insignificant_pod_update);
     tcase_add_test(tc, test_engine_judges_image_change_and_seccomp_annotation_change);
     tcase_add_test(tc, test_engine_denies_pod_update_without_old_object);
+    tcase_add_test(tc, test_engine_skips_workload_update_that_keeps_the_template);
+    tcase_add_test(tc, test_engine_judges_workload_update_that_changes_the_template);
     tcase_add_test(tc, test_engine_denies_missing_object);
     tcase_add_test(tc, test_engine_fails_closed_on_malformed_pod);
     tcase_add_test(tc, test_engine_exempts_namespace_by_name_not_labels);
