@@ -12,12 +12,14 @@
  *      container or init container added or removed, an image changed, a container's
  *      seccomp annotation changed, an ephemeral container added or changed.
  *   5. Exempt runtimeClassNames are allowed; then the checks run.
- * A workload UPDATE that leaves the pod template unchanged is not judged either (step 4b).
+ * A workload UPDATE that leaves the pod template unchanged is not judged either (step 4).
  * Where socklock departs from PSA it says so: workload templates are enforced like pods
  * (docs/admission.md; PSA only warns on them), and a pod that cannot be understood is denied
  * with code 400 (fail closed) where PSA would fail to decode it. */
 #include "socklock/engine.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,93 +282,115 @@ static const char *object_name(const struct sl_request *req)
     return *n ? n : str_at(meta, "generateName");
 }
 
-void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
-                    struct sl_verdict *out)
+/* The request's fields as the steps below read them: never NULL. */
+struct scope {
+    const char *op, *sub, *group, *kind, *name;
+    bool is_pod; /* a Pod, or any request on core pods */
+};
+
+static void scope_init(struct scope *s, const struct sl_request *req)
 {
-    const char *op = req->operation ? req->operation : "";
-    const char *sub = req->subresource ? req->subresource : "";
-    const char *group = req->group ? req->group : "";
-    const char *kind = req->kind ? req->kind : "";
+    s->op = req->operation ? req->operation : "";
+    s->sub = req->subresource ? req->subresource : "";
+    s->group = req->group ? req->group : "";
+    s->kind = req->kind ? req->kind : "";
+    s->name = object_name(req);
     const char *resource = req->resource ? req->resource : "";
     /* PSA dispatches on the resource: a request on core "pods" (any subresource it does
      * not ignore) must carry a Pod, or it is refused, so a version-skewed or unknown
      * subresource that changes the pod spec cannot slip past as another kind. Without a
      * resource (offline checks), the kind decides. */
-    bool pods_resource = strcmp(group, "") == 0 && strcmp(resource, "pods") == 0;
-    bool is_pod = pods_resource || (strcmp(group, "") == 0 && strcmp(kind, "Pod") == 0);
+    bool core = strcmp(s->group, "") == 0;
+    s->is_pod = core && (strcmp(resource, "pods") == 0 || strcmp(s->kind, "Pod") == 0);
+}
 
-    /* 1. Operations and kinds in scope. */
-    if (strcmp(op, "CREATE") != 0 && strcmp(op, "UPDATE") != 0)
-        return;
-    if (!is_pod && !sl_workload_supported(group, kind))
-        return;
-    /* 2. Subresources. */
-    if (is_pod) {
+/* A denial for an object that cannot be judged (fail closed). */
+static void deny_unreadable(struct sl_verdict *v, const struct scope *s, const char *fmt, ...)
+    SL_PRINTF(3, 4);
+
+static void deny_unreadable(struct sl_verdict *v, const struct scope *s, const char *fmt, ...)
+{
+    char why[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    deny(v, 400, "BadRequest",
+         sl_xasprintf("%s \"%s\" could not be evaluated: %s", s->kind, s->name, why));
+}
+
+/* Steps 1 to 3: operations, kinds, subresources and the exemptions that need no object. */
+static bool in_scope(const struct sl_profile *prof, const struct sl_request *req,
+                     const struct scope *s)
+{
+    if (strcmp(s->op, "CREATE") != 0 && strcmp(s->op, "UPDATE") != 0)
+        return false;
+    if (!s->is_pod && !sl_workload_supported(s->group, s->kind))
+        return false;
+    if (s->is_pod) {
         for (size_t i = 0; i < SL_ARRAY_LEN(ignored_pod_subresources); i++) {
-            if (strcmp(sub, ignored_pod_subresources[i]) == 0)
-                return;
+            if (strcmp(s->sub, ignored_pod_subresources[i]) == 0)
+                return false;
         }
-    } else if (*sub != '\0') {
-        return;
+    } else if (*s->sub != '\0') {
+        return false;
     }
-    /* 3. Exemptions that need no object. Namespaces are matched by the request's
-     * namespace name only, never by labels a user can set. */
-    if (list_has(&prof->exempt_namespaces, req->namespace_) ||
-        list_has(&prof->exempt_usernames, req->username))
-        return;
-    const char *name = object_name(req);
+    /* Namespaces are matched by the request's namespace name only, never by labels a user
+     * can set. */
+    return !list_has(&prof->exempt_namespaces, req->namespace_) &&
+           !list_has(&prof->exempt_usernames, req->username);
+}
+
+/* The object is there, is an object, and a request on pods carries a Pod; else a denial. */
+static bool object_present(const struct sl_request *req, const struct scope *s,
+                           struct sl_verdict *out)
+{
     if (req->object == NULL || json_is_null(req->object)) {
-        deny(out, 400, "BadRequest",
-             sl_xasprintf("%s \"%s\" could not be evaluated: object missing", kind, name));
-        return;
+        deny_unreadable(out, s, "object missing");
+        return false;
     }
     if (!json_is_object(req->object)) {
-        deny(out, 400, "BadRequest",
-             sl_xasprintf("%s \"%s\" could not be evaluated: object is not a JSON object", kind,
-                          name));
-        return;
+        deny_unreadable(out, s, "object is not a JSON object");
+        return false;
     }
-    if (is_pod && strcmp(kind, "Pod") != 0) {
-        deny(out, 400, "BadRequest",
-             sl_xasprintf("%s \"%s\" could not be evaluated: a request on pods/%s must carry a "
-                          "Pod, not %s",
-                          kind, name, *sub ? sub : "", *kind ? kind : "an object without kind"));
-        return;
+    if (s->is_pod && strcmp(s->kind, "Pod") != 0) {
+        deny_unreadable(out, s, "a request on pods/%s must carry a Pod, not %s", s->sub,
+                        *s->kind ? s->kind : "an object without kind");
+        return false;
     }
-    /* 4. Pod updates: judge only what matters; never trust a missing oldObject. */
-    if (is_pod && strcmp(op, "UPDATE") == 0) {
-        if (req->old_object == NULL || !json_is_object(req->old_object)) {
+    return true;
+}
+
+/* Step 4: an UPDATE is judged only when it changes what pods run with. A pod UPDATE
+ * without oldObject is a denial: the old object is never assumed. socklock enforces
+ * workload templates (PSA only warns on them), so judging every workload UPDATE would
+ * refuse a metadata change to a workload that predates the policy, and stall the
+ * controllers that update it. */
+static bool significant(const struct sl_request *req, const struct scope *s,
+                        const struct sl_podref *ref, struct sl_verdict *out)
+{
+    if (strcmp(s->op, "UPDATE") != 0)
+        return true;
+    if (s->is_pod) {
+        if (!json_is_object(req->old_object)) {
             deny(out, 400, "BadRequest",
-                 sl_xasprintf("pod \"%s\" could not be evaluated: UPDATE without oldObject", name));
-            return;
+                 sl_xasprintf("pod \"%s\" could not be evaluated: UPDATE without oldObject",
+                              s->name));
+            return false;
         }
-        if (!significant_pod_update(req->object, req->old_object))
-            return;
+        return significant_pod_update(req->object, req->old_object);
     }
+    struct sl_podref old;
+    return !json_is_object(req->old_object) ||
+           sl_workload_find(req->old_object, s->group, s->kind, &old, NULL) != SL_OK ||
+           !template_unchanged(ref, &old);
+}
+
+/* Step 5: the checks, and the verdict the profile's mode makes of them. */
+static void judge(const struct sl_profile *prof, const struct scope *s,
+                  const struct sl_podref *ref, struct sl_verdict *out)
+{
     struct sl_error err = {0};
-    struct sl_podref ref;
-    enum sl_status rc = sl_workload_find(req->object, group, kind, &ref, &err);
-    if (rc == SL_E_NOTFOUND)
-        return;
-    if (rc != SL_OK) {
-        deny(out, 400, "BadRequest",
-             sl_xasprintf("%s \"%s\" could not be evaluated: %s", kind, name, err.msg));
-        return;
-    }
-    /* 4b. Workload updates: judge only a changed pod template. socklock enforces templates
-     * (PSA only warns on them), so judging every UPDATE would refuse a metadata change to a
-     * workload that predates the policy, and stall the controllers that update it. */
-    if (!is_pod && strcmp(op, "UPDATE") == 0 && json_is_object(req->old_object)) {
-        struct sl_podref old;
-        if (sl_workload_find(req->old_object, group, kind, &old, NULL) == SL_OK &&
-            template_unchanged(&ref, &old))
-            return;
-    }
-    /* 5. runtimeClassName exemption, then the checks. */
-    const json_t *rtc = json_object_get(ref.spec, "runtimeClassName");
-    if (json_is_string(rtc) && list_has(&prof->exempt_runtime_classes, json_string_value(rtc)))
-        return;
-    out->evaluated = true;
     struct sl_pss_opts opts = {
         .level = prof->level,
         .version = prof->version,
@@ -374,10 +398,9 @@ void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
         .relax_user_ns = prof->relax_user_ns,
         .only_check = NULL,
     };
-    rc = sl_pss_eval(ref.meta, ref.spec, &opts, &out->findings, &err);
-    if (rc != SL_OK) {
-        deny(out, 400, "BadRequest",
-             sl_xasprintf("%s \"%s\" could not be evaluated: %s", kind, name, err.msg));
+    out->evaluated = true;
+    if (sl_pss_eval(ref->meta, ref->spec, &opts, &out->findings, &err) != SL_OK) {
+        deny_unreadable(out, s, "%s", err.msg);
         return;
     }
     if (out->findings.len == 0)
@@ -385,16 +408,42 @@ void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
     switch (prof->mode) {
     case SL_MODE_ENFORCE:
         deny(out, 403, "Forbidden",
-             sl_engine_message(kind, name, prof->name, &out->findings, MAX_MESSAGE_BYTES));
+             sl_engine_message(s->kind, s->name, prof->name, &out->findings, MAX_MESSAGE_BYTES));
         break;
     case SL_MODE_WARN:
         add_warnings(out, prof->name);
         break;
     case SL_MODE_AUDIT: {
-        char *msg = sl_engine_message(kind, name, prof->name, &out->findings, MAX_AUDIT_BYTES);
+        char *msg =
+            sl_engine_message(s->kind, s->name, prof->name, &out->findings, MAX_AUDIT_BYTES);
         out->audit = clean_text(msg, MAX_AUDIT_BYTES);
         free(msg);
         break;
     }
     }
+}
+
+void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
+                    struct sl_verdict *out)
+{
+    struct scope s;
+    scope_init(&s, req);
+    if (!in_scope(prof, req, &s) || !object_present(req, &s, out))
+        return;
+    struct sl_error err = {0};
+    struct sl_podref ref;
+    enum sl_status rc = sl_workload_find(req->object, s.group, s.kind, &ref, &err);
+    if (rc == SL_E_NOTFOUND)
+        return; /* no pod spec: nothing to judge */
+    if (rc != SL_OK) {
+        deny_unreadable(out, &s, "%s", err.msg);
+        return;
+    }
+    if (!significant(req, &s, &ref, out))
+        return;
+    /* The runtimeClassName exemption needs the pod spec. */
+    const json_t *rtc = json_object_get(ref.spec, "runtimeClassName");
+    if (json_is_string(rtc) && list_has(&prof->exempt_runtime_classes, json_string_value(rtc)))
+        return;
+    judge(prof, &s, &ref, out);
 }
