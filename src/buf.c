@@ -32,7 +32,7 @@ enum sl_status sl_buf_append(struct sl_buf *b, const void *p, size_t n)
 {
     if (b->max != 0 && (n > b->max || b->len > b->max - n))
         return SL_E_LIMIT;
-    if (b->len + n + 1 > b->cap) {
+    if (b->data == NULL || b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + n + 1)
             cap *= 2;

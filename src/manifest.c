@@ -34,6 +34,7 @@ static bool has_manifest_ext(const char *name)
     return false;
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): one frame per folder, at most SL_MANIFEST_MAX_DIR_DEPTH */
 static enum sl_status walk(const char *dir, int depth, struct sl_strlist *out, struct sl_error *err)
 {
     enum sl_status rc = SL_OK;
@@ -119,6 +120,7 @@ static const char *type_name(const json_t *v)
 }
 
 /* Adds obj (at `pointer` in document `doc`) or, for a list, its items. */
+/* NOLINTNEXTLINE(misc-no-recursion): one frame per nested List, at most SL_YAML_MAX_DEPTH */
 static enum sl_status flatten(struct sl_manifest_file *f, const struct sl_yaml_doc *d, size_t doc,
                               const json_t *obj, const char *pointer, struct sl_error *err)
 {

@@ -40,6 +40,7 @@
 #include <jansson.h>
 
 #include "socklock/alloc.h"
+#include "socklock/json.h"
 #include "socklock/buf.h"
 #include "socklock/yamljson.h"
 
@@ -329,7 +330,7 @@ static enum sl_status load_limits(struct loader *ld, const json_t *v, struct sl_
         return fail(ld, "limits", "must be a mapping");
     const char *key;
     const json_t *val;
-    json_object_foreach((json_t *)(uintptr_t)v, key, val)
+    json_object_foreach(sl_json_mut(v), key, val)
     {
         char path[128];
         join_path(path, sizeof(path), "limits", key);
@@ -363,7 +364,7 @@ static enum sl_status load_exemptions(struct loader *ld, const json_t *v, const 
         return fail(ld, base, "must be a mapping");
     const char *key;
     const json_t *val;
-    json_object_foreach((json_t *)(uintptr_t)v, key, val)
+    json_object_foreach(sl_json_mut(v), key, val)
     {
         join_path(path, sizeof(path), base, key);
         enum sl_status rc;
@@ -405,7 +406,7 @@ static enum sl_status load_profile(struct loader *ld, const char *name, const js
         return fail(ld, base, "must be a mapping");
     const char *key;
     const json_t *val;
-    json_object_foreach((json_t *)(uintptr_t)v, key, val)
+    json_object_foreach(sl_json_mut(v), key, val)
     {
         join_path(path, sizeof(path), base, key);
         enum sl_status rc = SL_OK;
@@ -466,7 +467,7 @@ enum sl_status sl_policy_load(const char *data, size_t len, const char *filename
     pol = policy_new();
     const char *key;
     const json_t *val;
-    json_object_foreach((json_t *)(uintptr_t)root, key, val)
+    json_object_foreach(sl_json_mut(root), key, val)
     {
         if (strcmp(key, "limits") == 0) {
             rc = load_limits(&ld, val, &pol->limits);
@@ -477,7 +478,7 @@ enum sl_status sl_policy_load(const char *data, size_t len, const char *filename
             }
             const char *pname;
             const json_t *pval;
-            json_object_foreach((json_t *)(uintptr_t)val, pname, pval)
+            json_object_foreach(sl_json_mut(val), pname, pval)
             {
                 rc = load_profile(&ld, pname, pval, add_profile(pol, pname));
                 if (rc != SL_OK)

@@ -21,7 +21,9 @@
  * `Connection: close` on every answer, so keep-alive clients move to other replicas before
  * sl_server_stop() quiesces the daemon and shuts the listening socket down (docs/admission.md,
  * "Shutdown"). */
-#define _DEFAULT_SOURCE /* explicit_bzero */
+/* glibc declares explicit_bzero only with _DEFAULT_SOURCE, a feature-test macro that must be
+ * defined before any header, reserved name or not. */
+#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 #include "socklock/server.h"
 
 #include <errno.h>
@@ -51,10 +53,10 @@
 #include "socklock/metrics.h"
 #include "socklock/review.h"
 
-#define CONNECTION_MEMORY_LIMIT (64u * 1024u)   /* caps the header block: 431 / 414 beyond */
-#define THREAD_STACK_SIZE       (1024u * 1024u) /* parsing recurses at most 128 deep; room for ASan */
-#define PEM_MAX                 (1024u * 1024u)
-#define KEY_MAX                 (64u * 1024u)
+#define CONNECTION_MEMORY_LIMIT ((size_t)64 * 1024) /* caps the header block: 431 / 414 beyond */
+#define THREAD_STACK_SIZE       ((size_t)1024 * 1024) /* parsing recurses at most 128 deep; room for ASan */
+#define PEM_MAX                 ((size_t)1024 * 1024)
+#define KEY_MAX                 ((size_t)64 * 1024)
 
 struct sl_server {
     struct MHD_Daemon *daemon;
@@ -109,7 +111,7 @@ static void log_safe(char *out, size_t size, const char *s)
     size_t i = 0;
     for (; s != NULL && s[i] != '\0' && i + 1 < size; i++) {
         unsigned char c = (unsigned char)s[i];
-        out[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+        out[i] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
     }
     out[i] = '\0';
 }
@@ -569,7 +571,7 @@ static enum sl_status read_secret(const char *path, char **out, size_t *len, str
             break;
         n += (size_t)r;
         if (n > KEY_MAX) {
-            sl_error_setpos(err, path, 0, 0, "file is larger than %u bytes", KEY_MAX);
+            sl_error_setpos(err, path, 0, 0, "file is larger than %zu bytes", KEY_MAX);
             rc = SL_E_LIMIT;
             break;
         }
@@ -584,6 +586,14 @@ static enum sl_status read_secret(const char *path, char **out, size_t *len, str
     *out = buf;
     *len = n;
     return SL_OK;
+}
+
+/* libmicrohttpd's option array holds void * even for data it only reads. */
+static void *unconst(const void *p)
+{
+    void *m;
+    memcpy(&m, &p, sizeof(m));
+    return m;
 }
 
 static enum sl_status read_pem(const char *path, struct sl_buf *b, struct sl_error *err)
@@ -657,7 +667,7 @@ static enum sl_status start_daemon(struct sl_server *srv, const struct sl_server
         extra[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
     if (trust != NULL)
         extra[n++] =
-            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)(uintptr_t)trust};
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, unconst(trust)};
     extra[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
     srv->daemon = MHD_start_daemon(
@@ -774,7 +784,7 @@ void sl_server_stop(struct sl_server *srv, unsigned drain_timeout_s)
         left = info != NULL ? info->num_connections : 0;
         if (left == 0 || past(&end))
             break;
-        struct timespec tick = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
+        struct timespec tick = {.tv_sec = 0, .tv_nsec = 50L * 1000 * 1000};
         nanosleep(&tick, NULL);
     }
     if (left > 0)

@@ -12,13 +12,13 @@
 void sl_alloc_init(void);
 
 /* These never return NULL: on exhaustion they print a message and abort. Caller frees. */
-void *sl_xmalloc(size_t n);
-void *sl_xcalloc(size_t count, size_t size);
-void *sl_xrealloc(void *p, size_t n);
-char *sl_xstrdup(const char *s);
-char *sl_xstrndup(const char *s, size_t n);
+void *sl_xmalloc(size_t n) SL_RETURNS_NONNULL;
+void *sl_xcalloc(size_t count, size_t size) SL_RETURNS_NONNULL;
+void *sl_xrealloc(void *p, size_t n) SL_RETURNS_NONNULL;
+char *sl_xstrdup(const char *s) SL_RETURNS_NONNULL;
+char *sl_xstrndup(const char *s, size_t n) SL_RETURNS_NONNULL;
 /* printf into a new string. Caller frees. */
-char *sl_xasprintf(const char *fmt, ...) SL_PRINTF(1, 2);
+char *sl_xasprintf(const char *fmt, ...) SL_PRINTF(1, 2) SL_RETURNS_NONNULL;
 
 /* A per-thread arena for the jansson values of one request. Between sl_arena_begin() and
  * sl_arena_end() on a thread, every allocation jansson makes on that thread comes from the

@@ -7,6 +7,7 @@
 #define SL_ARRAY_LEN(a)      (sizeof(a) / sizeof((a)[0]))
 #define SL_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #define SL_UNUSED(x)         ((void)(x))
+#define SL_RETURNS_NONNULL   __attribute__((returns_nonnull))
 
 /* Every function that can fail returns one of these; SL_OK is 0. */
 enum sl_status {

@@ -3,6 +3,7 @@
 #define SOCKLOCK_JSON_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -12,6 +13,15 @@
  * the parser's recursion (one C frame per open array or object) bounded. It equals
  * jansson's own JSON_PARSER_MAX_DEPTH. */
 #define SL_JSON_DEPTH_CAP 2048
+
+/* jansson's iteration API (json_object_foreach) takes json_t * even to read. This gives a
+ * value we only read to it without a cast that would hide a real const violation. */
+static inline json_t *sl_json_mut(const json_t *v)
+{
+    json_t *m;
+    memcpy(&m, &v, sizeof(m));
+    return m;
+}
 
 /* Parses exactly one JSON text (RFC 8259) in buf[0..len) into a jansson value. It accepts
  * what json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, ...) accepts and

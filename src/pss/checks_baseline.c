@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "socklock/alloc.h"
+#include "socklock/json.h"
 
 /* ---- baseline ---- */
 
@@ -52,7 +53,7 @@ void pss_check_apparmor(const struct pss_pod *pod, const char *const *allowed, c
     if (pod->annotations) {
         const char *key;
         const json_t *v;
-        json_object_foreach((json_t *)(uintptr_t)pod->annotations, key, v)
+        json_object_foreach(sl_json_mut(pod->annotations), key, v)
         {
             if (pss_starts_with(key, "container.apparmor.security.beta.kubernetes.io/") &&
                 !apparmor_annotation_ok(json_string_value(v)))

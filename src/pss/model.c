@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "socklock/alloc.h"
+#include "socklock/json.h"
 
 /* Returns the member `key` of obj, or NULL when it is absent or null. */
 static const json_t *member(const json_t *obj, const char *key)
@@ -317,7 +318,7 @@ static enum sl_status decode_containers(struct pss_pod *pod, const json_t *spec,
         sl_error_set(err, "spec has %zu containers (the limit is %d)", total, PSS_MAX_CONTAINERS);
         return SL_E_LIMIT;
     }
-    pod->containers = total ? sl_xcalloc(total, sizeof(*pod->containers)) : NULL;
+    pod->containers = sl_xcalloc(total, sizeof(*pod->containers)); /* never NULL, even for 0 */
     for (size_t l = 0; l < SL_ARRAY_LEN(lists); l++) {
         size_t i;
         const json_t *ctr;
@@ -415,7 +416,7 @@ static enum sl_status decode_volumes(struct pss_pod *pod, const json_t *spec, st
         sl_error_set(err, "spec has %zu volumes (the limit is %d)", n, PSS_MAX_VOLUMES);
         return SL_E_LIMIT;
     }
-    pod->volumes = n ? sl_xcalloc(n, sizeof(*pod->volumes)) : NULL;
+    pod->volumes = sl_xcalloc(n, sizeof(*pod->volumes)); /* never NULL, even for 0 */
     size_t i;
     const json_t *v;
     json_array_foreach(vols, i, v)
@@ -460,7 +461,7 @@ static enum sl_status decode_meta(struct pss_pod *pod, const json_t *meta, struc
         return rc;
     const char *key;
     const json_t *v;
-    json_object_foreach((json_t *)(uintptr_t)pod->annotations, key, v)
+    json_object_foreach(sl_json_mut(pod->annotations), key, v)
     {
         if (!json_is_string(v)) {
             sl_error_set(err, "metadata.annotations[\"%s\"] is not a string", key);

@@ -20,8 +20,11 @@
  */
 #include "socklock/yamljson.h"
 
+#include <assert.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,7 +92,6 @@ struct item {
     int line;
     int column;
     size_t pos_mark; /* position entries recorded before this node */
-    bool is_scalar;
     const struct yj_scalar *scalar; /* when the item is a scalar read just now */
     const char *key_form;           /* when the item is an alias of a scalar */
     const struct sl_error *key_err; /* when the item is an alias: why it is no key */
@@ -141,23 +143,27 @@ static void posmap_free(struct sl_yaml_posmap *m)
     free(m);
 }
 
-static int pos_cmp(const struct pos_entry *a, const struct pos_entry *b)
+/* Orders entries by the slot they describe: parent, then key (sequence items first), then
+ * index. */
+static int slot_cmp(const struct pos_entry *a, const json_t *parent, const char *key,
+                    size_t index)
 {
-    uintptr_t pa = (uintptr_t)a->parent, pb = (uintptr_t)b->parent;
+    uintptr_t pa = (uintptr_t)a->parent, pb = (uintptr_t)parent;
     if (pa != pb)
         return pa < pb ? -1 : 1;
-    if ((a->key == NULL) != (b->key == NULL))
+    if ((a->key == NULL) != (key == NULL))
         return a->key == NULL ? -1 : 1;
     if (a->key != NULL)
-        return strcmp(a->key, b->key);
-    if (a->index != b->index)
-        return a->index < b->index ? -1 : 1;
+        return strcmp(a->key, key);
+    if (a->index != index)
+        return a->index < index ? -1 : 1;
     return 0;
 }
 
 static int pos_qsort_cmp(const void *a, const void *b)
 {
-    return pos_cmp(a, b);
+    const struct pos_entry *eb = b;
+    return slot_cmp(a, eb->parent, eb->key, eb->index);
 }
 
 static const struct pos_entry *posmap_lookup(const struct sl_yaml_posmap *m, const json_t *parent,
@@ -165,17 +171,16 @@ static const struct pos_entry *posmap_lookup(const struct sl_yaml_posmap *m, con
 {
     if (m == NULL || m->len == 0)
         return NULL;
-    struct pos_entry probe = {.parent = parent, .key = (char *)(uintptr_t)key, .index = index};
     /* Later entries for the same slot replace earlier ones, so take the last match. */
     size_t lo = 0, hi = m->len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (pos_cmp(&m->items[mid], &probe) <= 0)
+        if (slot_cmp(&m->items[mid], parent, key, index) <= 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo > 0 && pos_cmp(&m->items[lo - 1], &probe) == 0)
+    if (lo > 0 && slot_cmp(&m->items[lo - 1], parent, key, index) == 0)
         return &m->items[lo - 1];
     return NULL;
 }
@@ -372,7 +377,6 @@ static enum sl_status on_scalar(struct builder *b, const yaml_event_t *ev)
                       .line = line,
                       .column = column,
                       .pos_mark = b->pos->len,
-                      .is_scalar = true,
                       .scalar = &sc};
     return deliver(b, &it, merge);
 }
@@ -457,7 +461,7 @@ static void builder_unwind(struct builder *b)
     b->pos = NULL;
 }
 
-static void stream_push(struct sl_yaml_stream *s, struct builder *b)
+static void stream_take(struct sl_yaml_stream *s, struct builder *b)
 {
     if (b->pos->len > 1)
         qsort(b->pos->items, b->pos->len, sizeof(*b->pos->items), pos_qsort_cmp);
@@ -507,7 +511,7 @@ static enum sl_status on_event(struct builder *b, struct sl_yaml_stream *out,
         return SL_OK;
     case YAML_DOCUMENT_END_EVENT:
         if (b->root != NULL && !json_is_null(b->root)) {
-            stream_push(out, b);
+            stream_take(out, b);
         } else {
             json_decref(b->root);
             b->root = NULL;
@@ -516,13 +520,16 @@ static enum sl_status on_event(struct builder *b, struct sl_yaml_stream *out,
         }
         return SL_OK;
     case YAML_SCALAR_EVENT:
+        /* libyaml sends nodes only between a document's start and end. */
+        assert(b->pos != NULL);
         return on_scalar(b, ev);
     case YAML_ALIAS_EVENT:
+        assert(b->pos != NULL);
         return on_alias(b, ev);
     case YAML_SEQUENCE_START_EVENT:
-        return on_start(b, ev, false);
     case YAML_MAPPING_START_EVENT:
-        return on_start(b, ev, true);
+        assert(b->pos != NULL);
+        return on_start(b, ev, ev->type == YAML_MAPPING_START_EVENT);
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
         return on_end(b);
