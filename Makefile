@@ -153,8 +153,8 @@ $(BUILD)/tests/json_bench: $(BUILD)/tests/bench/json_bench.o $(BUILD)/libsockloc
 	$(CC) $(LDOPT) -o $@ $^ $(LIBS)
 
 # Figures for notes, never assertions: the in-process cost of one review of each payload.
-# ../shared/bench/run.sh compares the running server with nginx and a Go webhook.
-BENCH_PAYLOADS ?= $(wildcard ../shared/bench/payloads/*.json) tests/fixtures/reviews/deployment-sockshop.json
+# The payloads are synthetic reviews: a small pod, a Deployment and a pod of 50 containers.
+BENCH_PAYLOADS ?= $(wildcard tests/bench/payloads/*.json) tests/fixtures/reviews/deployment-sockshop.json
 # Coverage-guided fuzzing with clang's libFuzzer, ASan and UBSan, time-boxed per target; the
 # seeds are the fixtures. Targets are the pure modules only (no sockets, no files).
 FUZZ_SECONDS ?= 60
