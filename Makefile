@@ -68,7 +68,8 @@ UNITS     = $(BUILD)/tests/run_units
 INTEG     = $(BUILD)/tests/run_integration
 
 .PHONY: all run test deps install clean format format-check units integration bench valgrind fuzz \
-        lint tsan
+        lint tsan FORCE
+FORCE:
 
 all: socklock
 
@@ -94,12 +95,19 @@ $(BUILD)/libsocklock.a: $(LIB_OBJS)
 $(BIN): $(BUILD)/src/main.o $(BUILD)/libsocklock.a
 	$(CC) $(LDOPT) -o $@ $^ $(LIBS)
 
-# The runner's suite list is generated from the suites' own definitions, so adding a
-# tests/check_<module>.c is all it takes to run it.
-$(BUILD)/tests/suites.h: $(wildcard tests/check_*.c)
+# The runner's suite list comes from the file names, never from their contents: every
+# tests/check_<name>.c must define `Suite *suite_<name>(void)` (a missing or misnamed
+# definition is an undefined reference when run_units links) and create its suite as
+# suite_create("<name>"), so that CK_RUN_SUITE=<name> selects it (checked here, loudly).
+UNIT_SUITES = $(patsubst tests/check_%.c,%,$(wildcard tests/check_*.c))
+$(BUILD)/tests/suites.h: FORCE
 	@mkdir -p $(dir $@)
-	grep -h '^Suite \*suite_[a-z0-9_]*(void)$$' $^ | sed 's/^Suite \*\(suite_[a-z0-9_]*\)(void)/X(\1)/' > $@.tmp
-	mv $@.tmp $@
+	@for n in $(UNIT_SUITES); do \
+	  grep -q "suite_create(\"$$n\")" tests/check_$$n.c || \
+	    { echo "tests/check_$$n.c: no suite_create(\"$$n\")" >&2; exit 1; }; \
+	done
+	@printf 'X(suite_%s)\n' $(UNIT_SUITES) > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(BUILD)/tests/run_units.o: tests/run_units.c $(BUILD)/tests/suites.h
 

@@ -135,7 +135,7 @@ START_TEST(test_workload_group_of)
 }
 END_TEST
 
-/* Declared here for -Wmissing-prototypes; "extern" keeps the runner's grep to one match. */
+/* Declared for -Wmissing-prototypes; the runner calls it (see run_units.c). */
 extern Suite *suite_workload(void);
 
 Suite *suite_workload(void)
