@@ -1,13 +1,11 @@
-/* manifest and report: documents to objects (List expansion, positions, errors), folder
- * expansion, and the text and JSON renderings of a report. */
+/* manifest: documents to objects (List expansion, positions, errors) and folder expansion.
+ * The reports made of them are tested in check_report.c. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
 
-#include "socklock/engine.h"
 #include "socklock/manifest.h"
-#include "socklock/report.h"
 #include "testutil.h"
 
 static void parse_ok(const char *yaml, struct sl_manifest_file *f)
@@ -91,54 +89,6 @@ START_TEST(test_manifest_expand_sorts_and_filters)
 }
 END_TEST
 
-START_TEST(test_report_text_and_json)
-{
-    struct sl_report r;
-    sl_report_init(&r, "default");
-    struct sl_verdict v;
-    sl_engine_verdict_init(&v);
-    v.allowed = false;
-    v.evaluated = true;
-    v.code = 403;
-    v.message = strdup("pod \"x\" violates profile \"default\": ...");
-    sl_pss_findings_add(&v.findings, "hostNamespaces", "host namespaces", "hostNetwork=true");
-    sl_report_add(&r, "a.yaml", 3, 0, "v1", "Pod", "ns", "evil\nname", true, &v);
-    sl_engine_verdict_cleanup(&v);
-    sl_engine_verdict_init(&v);
-    sl_report_add(&r, "a.yaml", 9, 1, "v1", "Service", "ns", "svc", false, &v);
-    sl_report_add(&r, "b.yaml", 1, 0, "v1", "Pod", "kube-system", "p", true, &v);
-    sl_engine_verdict_cleanup(&v);
-    struct sl_error e = {.line = 2, .column = 5};
-    strcpy(e.file, "bad.yaml");
-    strcpy(e.msg, "oops");
-    sl_report_add_error(&r, &e);
-
-    char *text = sl_report_text(&r);
-    ck_assert_str_eq(text, "a.yaml:3: Pod ns/evil\\x0aname: hostNamespaces: hostNetwork=true\n"
-                           "2 objects checked: 1 allowed, 1 denied (1 exempt); "
-                           "1 skipped (no pod spec); 1 error\n");
-    free(text);
-    char *js = sl_report_json(&r);
-    json_t *j = tu_json(js);
-    free(js);
-    json_t *want = tu_json("{\"checked\": 2, \"allowed\": 1, \"denied\": 1, \"exempt\": 1, "
-                           "\"skipped\": 1, \"errors\": 1}");
-    ck_assert(json_equal(json_object_get(j, "summary"), want));
-    json_t *o = json_array_get(json_object_get(j, "objects"), 0);
-    ck_assert_str_eq(json_string_value(json_object_get(o, "name")), "evil\nname");
-    ck_assert_str_eq(json_string_value(json_object_get(o, "verdict")), "denied");
-    ck_assert_int_eq(json_array_size(json_object_get(o, "violations")), 1);
-    o = json_array_get(json_object_get(j, "objects"), 2);
-    ck_assert_str_eq(json_string_value(json_object_get(o, "verdict")), "exempt");
-    ck_assert(json_is_null(json_object_get(o, "message")));
-    o = json_array_get(json_object_get(j, "errors"), 0);
-    ck_assert_int_eq(json_integer_value(json_object_get(o, "column")), 5);
-    json_decref(want);
-    json_decref(j);
-    sl_report_cleanup(&r);
-}
-END_TEST
-
 extern Suite *suite_manifest(void);
 
 Suite *suite_manifest(void)
@@ -148,7 +98,6 @@ Suite *suite_manifest(void)
     tcase_add_test(tc, test_manifest_expands_lists_with_item_lines);
     tcase_add_test(tc, test_manifest_rejects_what_is_not_an_object);
     tcase_add_test(tc, test_manifest_expand_sorts_and_filters);
-    tcase_add_test(tc, test_report_text_and_json);
     suite_add_tcase(s, tc);
     return s;
 }
