@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -153,4 +154,42 @@ json_t *tu_yaml_files(const char *base, char *const *paths, size_t n)
     free(out);
     ck_assert(json_is_object(docs));
     return docs;
+}
+
+bool tu_base64_of_file(const char *text, size_t len, const char *path, char *why, size_t size)
+{
+    char dir[] = "/tmp/sl-b64-XXXXXX";
+    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
+    char *in = sl_xasprintf("%s/in", dir), *out = sl_xasprintf("%s/out", dir);
+    FILE *f = fopen(in, "wb");
+    ck_assert(f != NULL);
+    ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+    char *cmd = sl_xasprintf("python3 -c 'import base64, binascii, sys\n"
+                             "text = open(sys.argv[1], \"rb\").read()\n"
+                             "want = open(sys.argv[2], \"rb\").read()\n"
+                             "try:\n"
+                             "    got = base64.b64decode(text, validate=True)\n"
+                             "except binascii.Error as e:\n"
+                             "    sys.exit(\"not base64: %%s\" %% e)\n"
+                             "if got != want:\n"
+                             "    sys.exit(\"decodes to %%d bytes, not the %%d of the file\" %% "
+                             "(len(got), len(want)))\n"
+                             "if text != base64.b64encode(want):\n"
+                             "    sys.exit(\"not the one-line padded encoding\")\n"
+                             "' '%s' '%s' >'%s' 2>&1",
+                             in, path, out);
+    int st = system(cmd);
+    ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) != 127, "cannot run python3");
+    size_t n = 0;
+    char *said = tu_read_file(out, &n);
+    snprintf(why, size, "%s", said ? said : "");
+    free(said);
+    unlink(in);
+    unlink(out);
+    rmdir(dir);
+    free(cmd);
+    free(in);
+    free(out);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }

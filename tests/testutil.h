@@ -43,6 +43,12 @@ void tu_tsv_free(struct tu_tsv *t);
  * python3-yaml is missing. Returns a new reference. */
 json_t *tu_yaml_files(const char *base, char *const *paths, size_t n);
 
+/* True when text[0..len) is exactly the standard base64 (one line, padded, no newline) of
+ * the bytes of the file at path, as python3's base64 module decodes and encodes it:
+ * independently of OpenSSL's encoder, which socklock uses. Otherwise false, with `why`
+ * saying what differs. Fails the test when python3 cannot be run. */
+bool tu_base64_of_file(const char *text, size_t len, const char *path, char *why, size_t size);
+
 /* Path of the socklock binary under test ($SOCKLOCK_BIN, default ./socklock). */
 const char *tu_socklock_bin(void);
 

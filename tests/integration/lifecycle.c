@@ -15,7 +15,6 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "socklock/base64.h"
 #include "testutil.h"
 
 static char *path_in(const char *name)
@@ -82,23 +81,21 @@ static void expect_start_failure(const char *crt, const char *key, const char *l
 
 START_TEST(test_certs_output)
 {
-    /* The caBundle on stdout is the base64 of ca.crt; keys are 0600. */
-    size_t ca_len = 0, b_len = 0;
-    char *ca = tu_read_file(it_env.ca, &ca_len);
+    /* The caBundle on stdout is the base64 of ca.crt (decoded by python3, not by the
+     * OpenSSL encoder socklock uses) and one newline; keys are 0600. */
+    size_t b_len = 0;
     char *bundle = tu_read_file(it_env.bundle, &b_len);
-    ck_assert_ptr_nonnull(ca);
     ck_assert_ptr_nonnull(bundle);
-    char *want = sl_base64_encode(ca, ca_len);
-    ck_assert_uint_eq(b_len, strlen(want) + 1);
-    ck_assert(strncmp(bundle, want, strlen(want)) == 0);
+    ck_assert_uint_gt(b_len, 1);
     ck_assert_int_eq(bundle[b_len - 1], '\n');
+    char why[512];
+    ck_assert_msg(tu_base64_of_file(bundle, b_len - 1, it_env.ca, why, sizeof(why)),
+                  "caBundle is not the base64 of ca.crt: %s", why);
     struct stat st;
     ck_assert_int_eq(stat(it_env.key, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0600);
     ck_assert_int_eq(stat(it_env.ca_key, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0600);
-    free(want);
-    free(ca);
     free(bundle);
 }
 END_TEST
