@@ -101,7 +101,7 @@ bool it_server_start(struct it_server *s, const char *name, const char *const *a
     s->pid = spawn(argv, NULL, s->log);
     if (s->pid < 0)
         return false;
-    double end = it_now() + 15;
+    double end = it_now() + IT_HANG_GUARD;
     while (it_now() < end) {
         size_t len = 0;
         char *text = tu_read_file(s->log, &len);
@@ -142,10 +142,45 @@ int it_server_signal_wait(struct it_server *s, int sig, double timeout_s)
 {
     if (s->pid <= 0)
         return -1;
-    kill(s->pid, sig);
+    if (sig != 0)
+        kill(s->pid, sig);
     int st = wait_exit(s->pid, timeout_s);
     s->pid = 0;
     return st;
+}
+
+bool it_log_has(const struct it_server *s, const char *needle)
+{
+    size_t len = 0;
+    char *text = tu_read_file(s->log, &len);
+    bool found = text != NULL && strstr(text, needle) != NULL;
+    free(text);
+    return found;
+}
+
+bool it_log_wait(const struct it_server *s, const char *needle, double timeout_s)
+{
+    double end = it_now() + timeout_s;
+    for (;;) {
+        if (it_log_has(s, needle))
+            return true;
+        if (it_now() > end)
+            return false;
+        sleep_ms(10);
+    }
+}
+
+const char *it_write_file(const char *name, const char *text)
+{
+    static char paths[4][600];
+    static int next;
+    char *p = paths[next++ % 4];
+    snprintf(p, sizeof(paths[0]), "%s/%s", it_env.dir, name);
+    FILE *f = fopen(p, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", p);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+    return p;
 }
 
 /* ---- libcurl ----------------------------------------------------------------------- */
@@ -167,7 +202,7 @@ static void setup_tls(CURL *h, unsigned port, const char *host, const char *path
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_RESOLVE, *resolve);
     curl_easy_setopt(h, CURLOPT_CAINFO, it_env.ca);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)IT_HANG_GUARD);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 }
 
@@ -258,51 +293,106 @@ static bool wait_socket(curl_socket_t s, short events, double end)
     return poll(&p, 1, (int)(left * 1000) + 1) > 0;
 }
 
-char *it_raw(unsigned port, const char *data, size_t len, double wait_s, bool *closed)
+struct it_conn {
+    CURL *h;
+    struct curl_slist *resolve;
+    curl_socket_t sock;
+    struct sl_buf got;
+    bool closed;
+};
+
+struct it_conn *it_conn_open(unsigned port, const char *data, size_t len)
 {
-    CURL *h = curl_easy_init();
-    struct curl_slist *resolve = NULL;
-    setup_tls(h, port, "socklock.socklock.svc", "/", &resolve);
-    curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
-    CURLcode rc = curl_easy_perform(h);
+    struct it_conn *c = sl_xcalloc(1, sizeof(*c));
+    c->h = curl_easy_init();
+    ck_assert_ptr_nonnull(c->h);
+    setup_tls(c->h, port, "socklock.socklock.svc", "/", &c->resolve);
+    curl_easy_setopt(c->h, CURLOPT_CONNECT_ONLY, 1L);
+    CURLcode rc = curl_easy_perform(c->h);
     ck_assert_msg(rc == CURLE_OK, "raw TLS connect failed: %s", curl_easy_strerror(rc));
-    curl_socket_t sock = CURL_SOCKET_BAD;
-    curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &sock);
-    double end = it_now() + wait_s;
+    c->sock = CURL_SOCKET_BAD;
+    curl_easy_getinfo(c->h, CURLINFO_ACTIVESOCKET, &c->sock);
+    sl_buf_init(&c->got, 0);
+    sl_buf_append(&c->got, "", 0);
+    double end = it_now() + IT_HANG_GUARD;
     size_t off = 0;
     while (off < len) {
         size_t sent = 0;
-        rc = curl_easy_send(h, data + off, len - off, &sent);
+        rc = curl_easy_send(c->h, data + off, len - off, &sent);
         if (rc == CURLE_AGAIN) {
-            wait_socket(sock, POLLOUT, end);
+            ck_assert_msg(wait_socket(c->sock, POLLOUT, end), "could not send within %.0f s",
+                          IT_HANG_GUARD);
             continue;
         }
         if (rc != CURLE_OK)
-            break;
+            break; /* the server may close early (413, 400): what it said is read later */
         off += sent;
     }
-    struct sl_buf b;
-    sl_buf_init(&b, 0);
-    *closed = false;
-    while (it_now() < end) {
+    return c;
+}
+
+bool it_conn_closed(struct it_conn *c, double wait_s)
+{
+    double end = it_now() + wait_s;
+    while (!c->closed) {
         char buf[4096];
         size_t got = 0;
-        rc = curl_easy_recv(h, buf, sizeof(buf), &got);
+        CURLcode rc = curl_easy_recv(c->h, buf, sizeof(buf), &got);
         if (rc == CURLE_AGAIN) {
-            wait_socket(sock, POLLIN, end);
+            if (!wait_socket(c->sock, POLLIN, end))
+                break;
             continue;
         }
         if (rc != CURLE_OK || got == 0) {
-            *closed = true;
+            c->closed = true;
             break;
         }
-        sl_buf_append(&b, buf, got);
+        sl_buf_append(&c->got, buf, got);
     }
-    sl_buf_append(&b, "", 0);
-    curl_easy_cleanup(h);
-    curl_slist_free_all(resolve);
-    size_t n = 0;
-    return sl_buf_detach(&b, &n);
+    return c->closed;
+}
+
+const char *it_conn_received(const struct it_conn *c)
+{
+    return c->got.data;
+}
+
+void it_conn_free(struct it_conn *c)
+{
+    if (c == NULL)
+        return;
+    curl_easy_cleanup(c->h);
+    curl_slist_free_all(c->resolve);
+    sl_buf_cleanup(&c->got);
+    free(c);
+}
+
+/* True when got holds one whole HTTP response: headers and Content-Length bytes of body. */
+static bool whole_response(const struct sl_buf *got)
+{
+    const char *end = strstr(got->data, "\r\n\r\n");
+    if (end == NULL)
+        return false;
+    size_t head = (size_t)(end - got->data) + 4;
+    for (const char *line = got->data; line < end;) {
+        const char *eol = strstr(line, "\r\n");
+        if (strncasecmp(line, "Content-Length:", 15) == 0)
+            return got->len - head >= strtoull(line + 15, NULL, 10);
+        line = eol + 2;
+    }
+    return false; /* no length: the answer ends when the connection does */
+}
+
+char *it_raw(unsigned port, const char *data, size_t len, double wait_s, bool *closed)
+{
+    struct it_conn *c = it_conn_open(port, data, len);
+    double end = it_now() + wait_s;
+    while (!it_conn_closed(c, 0) && !whole_response(&c->got) && it_now() < end)
+        wait_socket(c->sock, POLLIN, end);
+    *closed = c->closed;
+    char *out = sl_xstrdup(it_conn_received(c));
+    it_conn_free(c);
+    return out;
 }
 
 /* ---- reviews ----------------------------------------------------------------------- */

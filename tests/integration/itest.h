@@ -10,6 +10,12 @@
 
 #include <check.h>
 
+/* How long a test waits for something that should happen before it fails: a guard against
+ * hangs only, never a measure of speed (speed is measured by benchmarks, not asserted).
+ * Tests wait for an observable state (a status, a log line, an exit, a closed connection),
+ * never for a fixed time. */
+#define IT_HANG_GUARD 30.0
+
 /* A server process started by it_server_start(). */
 struct it_server {
     pid_t pid;
@@ -41,8 +47,16 @@ int it_run(const char *const *argv, const char *out_path, const char *err_path, 
 bool it_server_start(struct it_server *s, const char *name, const char *const *args);
 /* SIGKILL and reap. */
 void it_server_kill(struct it_server *s);
-/* Sends sig and waits up to timeout_s for the exit; returns the exit status or -1. */
+/* Sends sig (none when 0) and waits up to timeout_s for the exit; returns the exit status or
+ * -1 (then the server was killed). */
 int it_server_signal_wait(struct it_server *s, int sig, double timeout_s);
+/* Waits up to timeout_s for `needle` to appear in the server's log; true when it did. */
+bool it_log_wait(const struct it_server *s, const char *needle, double timeout_s);
+/* True when the server's log holds `needle` now. */
+bool it_log_has(const struct it_server *s, const char *needle);
+/* Writes text to a file of that name in it_env.dir; returns its path (static storage, four
+ * calls deep). */
+const char *it_write_file(const char *name, const char *text);
 
 /* One HTTPS request through libcurl, verifying the server against it_env.ca. */
 struct it_req {
@@ -72,10 +86,22 @@ void it_resp_cleanup(struct it_resp *r);
 /* The value of response header `name` (case-insensitive), copied into out; false if absent. */
 bool it_resp_header(const struct it_resp *r, const char *name, char *out, size_t size);
 
-/* Sends raw bytes over a fresh TLS connection and collects the answer until the server
- * closes or wait_s passes. Returns the bytes received (NUL-terminated, possibly empty);
- * *closed tells whether the server closed. Caller frees. */
+/* Sends raw bytes over a fresh TLS connection and collects the answer until one whole
+ * response (headers and Content-Length bytes) has come, the server closes, or wait_s
+ * passes. Returns the bytes received (NUL-terminated, possibly empty); *closed tells
+ * whether the server had closed. Caller frees. */
 char *it_raw(unsigned port, const char *data, size_t len, double wait_s, bool *closed);
+
+/* A raw TLS connection kept open across calls, for tests that watch several at once. */
+struct it_conn;
+/* Connects and sends data (all of it). */
+struct it_conn *it_conn_open(unsigned port, const char *data, size_t len);
+/* Collects what the server sends for up to wait_s (0: only what is already there) and
+ * returns true once the server has closed the connection. */
+bool it_conn_closed(struct it_conn *c, double wait_s);
+/* The bytes received so far (NUL-terminated). */
+const char *it_conn_received(const struct it_conn *c);
+void it_conn_free(struct it_conn *c);
 
 /* An AdmissionReview for a pod, as text. Caller frees. */
 char *it_review_good(const char *api_version, const char *uid);

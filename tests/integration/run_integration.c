@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -120,7 +119,7 @@ static bool setup(void)
     snprintf(err_log, sizeof(err_log), "%s/certs.log", it_env.dir);
     const char *argv[] = {tu_socklock_bin(), "certs",    "--out",  certs, "--service", "socklock",
                           "--namespace",     "socklock", "--days", "2",   NULL};
-    int st = it_run(argv, it_env.bundle, err_log, 30);
+    int st = it_run(argv, it_env.bundle, err_log, IT_HANG_GUARD);
     if (st != 0) {
         fprintf(stderr, "run_integration: `%s certs` failed (%d); is SOCKLOCK_BIN right?\n",
                 tu_socklock_bin(), st);
@@ -155,15 +154,19 @@ int main(void)
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
     }
-    /* Stop the shared servers the graceful way (a second signal skips the shutdown delay),
-     * so that sanitizer builds check them for leaks and errors at exit. */
+    /* Stop the shared servers the graceful way (a second signal, once the first one is
+     * being handled, skips the shutdown delay), so that sanitizer builds check them for
+     * leaks and errors at exit. */
     struct it_server *servers[] = {&it_env.main, &it_env.mtls};
     for (size_t i = 0; i < 2; i++) {
         if (servers[i]->pid <= 0)
             continue;
         kill(servers[i]->pid, SIGTERM);
-        nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
-        int st = it_server_signal_wait(servers[i], SIGINT, 20);
+        if (!it_log_wait(servers[i], "SIGTERM: draining", IT_HANG_GUARD)) {
+            fprintf(stderr, "run_integration: no draining line in %s\n", servers[i]->log);
+            failed++;
+        }
+        int st = it_server_signal_wait(servers[i], SIGINT, IT_HANG_GUARD);
         if (st != 0) {
             fprintf(stderr, "run_integration: a server exited with %d; see %s\n", st,
                     servers[i]->log);
