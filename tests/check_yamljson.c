@@ -325,7 +325,8 @@ START_TEST(test_yamljson_invalid_yaml_position)
     y = "a: 1\n  b: 2\n";
     expect_error(y, strlen(y), SL_E_INVALID, 2, 4, "mapping values are not allowed");
     y = "a: \"unterminated\n";
-    expect_error(y, strlen(y), SL_E_INVALID, 0, 0, "");
+    expect_error(y, strlen(y), SL_E_INVALID, 2, 1,
+                 "found unexpected end of stream (while scanning a quoted scalar at line 1)");
     y = "a: \xff\xfe\n";
     expect_error(y, strlen(y), SL_E_INVALID, 1, 4, "UTF-8");
     char msg[600];
