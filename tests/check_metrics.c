@@ -342,25 +342,25 @@ END_TEST
 
 START_TEST(test_metrics_review_sum_adds_every_duration)
 {
-    /* _sum is the total of the observed durations: whole microseconds add up exactly (0.000249
-     * is 248.99999999999997 us as a double), and sub-microsecond durations are not dropped
-     * (a thousand reviews of 0.4 us took 0.4 ms, not nothing). */
-    static const double took[] = {0.000249, 0.000251, 0.000489, 0.000978, 0.003, 1.000007};
-    double total = 0;
+    /* _sum is the total of the observed durations, however many: durations in whole
+     * microseconds (0.000249 s is 248999.99999999997 ns as a double) and sub-microsecond
+     * ones (0.4 us) are neither truncated nor dropped, so a thousand rounds of them add up. */
+    static const double took[] = {0.000249, 0.000251, 0.000489, 0.000978, 0.003, 0.0000004};
+    double per_round = 0;
+    for (size_t i = 0; i < SL_ARRAY_LEN(took); i++)
+        per_round += took[i];
     struct scrape before, after;
     scrape(&before);
-    for (size_t i = 0; i < SL_ARRAY_LEN(took); i++) {
-        sl_metrics_count_review("validate", false, took[i]);
-        total += took[i];
-    }
-    for (int i = 0; i < 1000; i++)
-        sl_metrics_count_review("validate", false, 0.0000004);
-    total += 0.0004;
+    for (int round = 0; round < 1000; round++)
+        for (size_t i = 0; i < SL_ARRAY_LEN(took); i++)
+            sl_metrics_count_review("validate", false, took[i]);
+    sl_metrics_count_review("validate", false, 1.000007);
     scrape(&after);
+    double want = 1000 * per_round + 1.000007;
     double got = delta(&before, &after, DUR "_sum{endpoint=\"validate\",allowed=\"false\"}");
-    ck_assert_msg(fabs(got - total) < 1e-8, "_sum grew by %.9f, want %.9f", got, total);
+    ck_assert_msg(fabs(got - want) < 1e-8, "_sum grew by %.9f, want %.9f", got, want);
     ck_assert(delta(&before, &after, DUR "_count{endpoint=\"validate\",allowed=\"false\"}") ==
-              (double)SL_ARRAY_LEN(took) + 1000);
+              1000.0 * SL_ARRAY_LEN(took) + 1);
 }
 END_TEST
 
@@ -424,11 +424,14 @@ START_TEST(test_metrics_connections_gauge_goes_up_and_down)
 END_TEST
 
 #define THREADS    4
-#define PER_THREAD 50000
+#define PER_THREAD 200000
+
+static pthread_barrier_t start_line;
 
 static void *hammer(void *arg)
 {
     (void)arg;
+    pthread_barrier_wait(&start_line); /* all threads count at the same time */
     for (int i = 0; i < PER_THREAD; i++) {
         sl_metrics_count_request(404);
         sl_metrics_count_review("validate", true, 0.0001);
@@ -442,17 +445,21 @@ START_TEST(test_metrics_concurrent_counts_are_not_lost)
 {
     struct scrape before, after;
     scrape(&before);
+    ck_assert_int_eq(pthread_barrier_init(&start_line, NULL, THREADS), 0);
     pthread_t t[THREADS];
     for (int i = 0; i < THREADS; i++)
         ck_assert_int_eq(pthread_create(&t[i], NULL, hammer, NULL), 0);
     for (int i = 0; i < THREADS; i++)
         pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&start_line);
     scrape(&after);
     double n = (double)THREADS * PER_THREAD;
     ck_assert(delta(&before, &after, REQ "{code=\"404\"}") == n);
     ck_assert(delta(&before, &after, DUR "_count{endpoint=\"validate\",allowed=\"true\"}") == n);
     ck_assert(delta(&before, &after,
                     DUR "_bucket{endpoint=\"validate\",allowed=\"true\",le=\"0.0005\"}") == n);
+    ck_assert(fabs(delta(&before, &after, DUR "_sum{endpoint=\"validate\",allowed=\"true\"}") -
+                   n * 0.0001) < 1e-6);
     ck_assert(delta(&before, &after, CONNS) == 0);
 }
 END_TEST
