@@ -14,9 +14,12 @@ START_TEST(test_strerror_names_every_status)
         enum sl_status rc;
         const char *name;
     } names[] = {
-        {SL_OK, "success"},          {SL_E_INVALID, "invalid input"},
-        {SL_E_NOTFOUND, "not found"}, {SL_E_LIMIT, "limit exceeded"},
-        {SL_E_IO, "I/O error"},      {SL_E_USAGE, "usage error"},
+        {SL_OK, "success"},
+        {SL_E_INVALID, "invalid input"},
+        {SL_E_NOTFOUND, "not found"},
+        {SL_E_LIMIT, "limit exceeded"},
+        {SL_E_IO, "I/O error"},
+        {SL_E_USAGE, "usage error"},
         {SL_E_INTERNAL, "internal error"},
     };
     /* Every status from SL_OK to SL_E_INTERNAL is in the table, in order. */
@@ -31,7 +34,7 @@ END_TEST
 START_TEST(test_strerror_of_unknown_status)
 {
     ck_assert_str_eq(sl_strerror((enum sl_status)(SL_E_INTERNAL + 1)), "unknown error");
-    ck_assert_str_eq(sl_strerror((enum sl_status)-1), "unknown error");
+    ck_assert_str_eq(sl_strerror((enum sl_status) - 1), "unknown error");
 }
 END_TEST
 
@@ -93,8 +96,7 @@ START_TEST(test_error_set_accepts_null_err)
 END_TEST
 
 /* Formats an error made with the given parts. */
-static void format(const char *file, int line, int column, const char *msg, char *out,
-                   size_t size)
+static void format(const char *file, int line, int column, const char *msg, char *out, size_t size)
 {
     struct sl_error err;
     memset(&err, 0, sizeof(err));

@@ -77,8 +77,8 @@ static void check_family(struct scrape *m, const char *name, size_t len, const c
             }
         }
     } else {
-        ck_assert_msg(strcmp(m->fam[f].type, "histogram") != 0, "histogram sample without suffix: %s",
-                      line);
+        ck_assert_msg(strcmp(m->fam[f].type, "histogram") != 0,
+                      "histogram sample without suffix: %s", line);
     }
     ck_assert_msg(f != SIZE_MAX, "sample before its # TYPE line: %s", line);
     ck_assert_msg(m->fam[f].help, "sample without # HELP: %s", line);
@@ -225,8 +225,8 @@ static size_t observation(struct move *out, const char *endpoint, const char *al
         bucket_key(out[n].key, sizeof(out[n].key), endpoint, allowed, buckets[i]);
         out[n++].by = 1;
     }
-    snprintf(out[n].key, sizeof(out[n].key), DUR "_count{endpoint=\"%s\",allowed=\"%s\"}",
-             endpoint, allowed);
+    snprintf(out[n].key, sizeof(out[n].key), DUR "_count{endpoint=\"%s\",allowed=\"%s\"}", endpoint,
+             allowed);
     out[n++].by = 1;
     snprintf(out[n].key, sizeof(out[n].key), DUR "_sum{endpoint=\"%s\",allowed=\"%s\"}", endpoint,
              allowed);
@@ -267,8 +267,8 @@ START_TEST(test_metrics_exposition_has_every_series_once)
                 ck_assert_msg(v >= prev, "%s below the bucket before it", key);
                 prev = v;
             }
-            snprintf(key, sizeof(key), DUR "_count{endpoint=\"%s\",allowed=\"%s\"}",
-                     endpoints[e], allowed[a]);
+            snprintf(key, sizeof(key), DUR "_count{endpoint=\"%s\",allowed=\"%s\"}", endpoints[e],
+                     allowed[a]);
             ck_assert(value(&m, key) == prev);
             snprintf(key, sizeof(key), DUR "_sum{endpoint=\"%s\",allowed=\"%s\"}", endpoints[e],
                      allowed[a]);
@@ -395,8 +395,8 @@ START_TEST(test_metrics_counts_aborts_by_reason)
     sl_metrics_count_abort((enum sl_metrics_abort)1000);
     scrape(&after);
     static const struct move want[] = {
-        {ABORTED "{reason=\"error\"}", 1},        {ABORTED "{reason=\"timeout\"}", 2},
-        {ABORTED "{reason=\"read_error\"}", 1},   {ABORTED "{reason=\"client_abort\"}", 1},
+        {ABORTED "{reason=\"error\"}", 1},      {ABORTED "{reason=\"timeout\"}", 2},
+        {ABORTED "{reason=\"read_error\"}", 1}, {ABORTED "{reason=\"client_abort\"}", 1},
         {ABORTED "{reason=\"shutdown\"}", 3},
     };
     expect_moves(&before, &after, want, SL_ARRAY_LEN(want), 0);

@@ -53,8 +53,8 @@ static void add_skipped(struct sl_report *r, const char *name)
     add(r, "svc.yaml", 1, 0, "Service", "app", name, false, true, false, 0, NULL, NULL, 0);
 }
 
-static const struct finding priv = {"privileged", "privileged",
-                                    "container \"app\" must not set securityContext.privileged=true"};
+static const struct finding priv = {
+    "privileged", "privileged", "container \"app\" must not set securityContext.privileged=true"};
 
 static void add_denied(struct sl_report *r, const char *name)
 {
@@ -114,8 +114,8 @@ START_TEST(test_report_status_follows_the_verdict)
     add_denied(&r, "denied");
     /* Denied without evaluation (not understood, 400) is denied; so is a denial of a kind
      * said to carry no pod. */
-    add(&r, "f.yaml", 1, 0, "Pod", "app", "p400", true, false, false, 400, "not understood",
-        NULL, 0);
+    add(&r, "f.yaml", 1, 0, "Pod", "app", "p400", true, false, false, 400, "not understood", NULL,
+        0);
     add(&r, "f.yaml", 1, 0, "Service", "app", "weird", false, false, true, 403, "x", &priv, 1);
     /* Allowed with findings (warn or audit mode) is allowed. */
     add(&r, "f.yaml", 1, 0, "Pod", "app", "warned", true, true, true, 0, NULL, &priv, 1);
@@ -124,8 +124,8 @@ START_TEST(test_report_status_follows_the_verdict)
         SL_REPORT_DENIED,  SL_REPORT_DENIED, SL_REPORT_ALLOWED};
     ck_assert_uint_eq(r.len, SL_ARRAY_LEN(want));
     for (size_t i = 0; i < r.len; i++)
-        ck_assert_msg(r.entries[i].status == want[i], "%s: status %d, want %d",
-                      r.entries[i].name, r.entries[i].status, want[i]);
+        ck_assert_msg(r.entries[i].status == want[i], "%s: status %d, want %d", r.entries[i].name,
+                      r.entries[i].status, want[i]);
     sl_report_cleanup(&r);
 }
 END_TEST
@@ -239,16 +239,16 @@ START_TEST(test_report_text_escapes_control_characters)
     struct sl_report r;
     sl_report_init(&r, "default");
     static const struct finding f = {"che\x1b[31mck", "r", "det\tail\r\nX.yaml:1: fake"};
-    add(&r, "dir\n/f.yaml", 7, 0, "Po\x7f"
-                                  "d",
+    add(&r, "dir\n/f.yaml", 7, 0,
+        "Po\x7f"
+        "d",
         "n\x01s", "evil\nname\\x0a\xc3\xa9", true, false, true, 403, "m", &f, 1);
     add(&r, "x.yaml", 8, 0, "Pod", "ns", "inv\x1f", true, false, false, 400, "bad\nmessage", NULL,
         0);
-    expect_text(&r,
-                "dir\\x0a/f.yaml:7: Po\\x7fd n\\x01s/evil\\x0aname\\\\x0a\xc3\xa9: "
-                "che\\x1b[31mck: det\\x09ail\\x0d\\x0aX.yaml:1: fake\n"
-                "x.yaml:8: Pod ns/inv\\x1f: invalid: bad\\x0amessage\n"
-                "2 objects checked: 0 allowed, 2 denied; 0 skipped (no pod spec)\n");
+    expect_text(&r, "dir\\x0a/f.yaml:7: Po\\x7fd n\\x01s/evil\\x0aname\\\\x0a\xc3\xa9: "
+                    "che\\x1b[31mck: det\\x09ail\\x0d\\x0aX.yaml:1: fake\n"
+                    "x.yaml:8: Pod ns/inv\\x1f: invalid: bad\\x0amessage\n"
+                    "2 objects checked: 0 allowed, 2 denied; 0 skipped (no pod spec)\n");
     sl_report_cleanup(&r);
 }
 END_TEST
@@ -368,8 +368,7 @@ START_TEST(test_report_json_follows_documented_schema)
     expect_keys(j, top, 4, "report");
     ck_assert_str_eq(str(j, "profile"), "baseline:v1.25");
 
-    static const char *const sk[] = {"checked", "allowed", "denied", "exempt", "skipped",
-                                     "errors"};
+    static const char *const sk[] = {"checked", "allowed", "denied", "exempt", "skipped", "errors"};
     json_t *s = json_object_get(j, "summary");
     expect_keys(s, sk, 6, "summary");
     static const json_int_t sv[] = {4, 2, 2, 1, 1, 2};
@@ -377,8 +376,8 @@ START_TEST(test_report_json_follows_documented_schema)
         ck_assert_msg(num(s, sk[i]) == sv[i], "summary.%s is %lld, want %lld", sk[i],
                       (long long)num(s, sk[i]), (long long)sv[i]);
 
-    static const char *const ok[] = {"file", "line",      "document", "apiVersion",
-                                     "kind", "namespace", "name",     "verdict",
+    static const char *const ok[] = {"file", "line",      "document",   "apiVersion",
+                                     "kind", "namespace", "name",       "verdict",
                                      "code", "message",   "violations", "warnings"};
     static const struct {
         const char *file;

@@ -177,9 +177,8 @@ static const char long_delay_policy[] = "limits:\n"
 static void start_long_delay(struct it_server *s, const char *name)
 {
     const char *policy = it_write_file("long-delay.yaml", long_delay_policy);
-    const char *args[] = {"--cert",   it_env.crt, "--key",     it_env.key,
-                          "--policy", policy,     "--threads", "2",
-                          NULL};
+    const char *args[] = {"--cert", it_env.crt,  "--key", it_env.key, "--policy",
+                          policy,   "--threads", "2",     NULL};
     ck_assert_msg(it_server_start(s, name, args), "server did not start, see %s", s->log);
 }
 
