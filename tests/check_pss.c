@@ -644,8 +644,8 @@ START_TEST(test_pss_table_is_psa_registry)
         ck_assert_uint_eq(ci.extra, want_table[i].extra);
         ck_assert_uint_eq(ci.nversions, want_table[i].nversions);
         for (size_t v = 0; v < ci.nversions; v++)
-            ck_assert_msg(ci.versions[v] == want_table[i].versions[v], "%s row %zu: v1.%d",
-                          ci.id, v, ci.versions[v]);
+            ck_assert_msg(ci.versions[v] == want_table[i].versions[v], "%s row %zu: v1.%d", ci.id,
+                          v, ci.versions[v]);
         ck_assert(sl_pss_check_exists(want_table[i].id));
     }
     /* "latest" is the newest version at which any row starts. */

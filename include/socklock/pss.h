@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "socklock/common.h"
+#include "socklock/strlist.h"
 
 enum sl_level { SL_LEVEL_PRIVILEGED = 0, SL_LEVEL_BASELINE = 1, SL_LEVEL_RESTRICTED = 2 };
 
@@ -25,6 +26,7 @@ struct sl_violation {
     char *reason; /* e.g. "runAsNonRoot != true" */
     char *detail; /* e.g. "pod or container \"app\" must set securityContext.runAsNonRoot=true"; may
                      be "" */
+    bool fixable; /* a patch the profile allows fixes it (set by the engine; else false) */
 };
 
 struct sl_findings {
@@ -82,6 +84,33 @@ int sl_pss_newest_version(void);
 enum sl_status sl_pss_eval(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
                            struct sl_findings *out, struct sl_error *err);
 
+/* How fixers may change a pod (the mutating webhook, `socklock fix`). */
+struct sl_pss_fix_opts {
+    const struct sl_strlist *override; /* ids of checks whose fixers may replace explicit
+                                        * values (runAsNonRoot: false, Unconfined, ...); NULL
+                                        * for none: then only unset fields are filled in */
+    long long run_as_user;      /* uid the runAsUser fixer sets where it is unset; -1: none */
+    bool tmp_dir;               /* mount an emptyDir at /tmp in containers made read-only */
+    const char *tmp_size_limit; /* that emptyDir's sizeLimit, or NULL */
+    /* The pods/ephemeralcontainers subresource: only these ephemeral containers (by name)
+     * may change, and nothing at pod level (the API server refuses any other change there).
+     * NULL: every container and the pod may change. */
+    const struct sl_strlist *only_ephemeral;
+};
+
+/* Fixes `out`, the caller's deep copy of `spec`, by the fixer of every check that
+ * sl_pss_eval() would run under opts (in force, not overridden, not waived for this pod):
+ * it fills in what is unset (runAsNonRoot, allowPrivilegeEscalation, capabilities drop ALL,
+ * seccomp RuntimeDefault, readOnlyRootFilesystem with a /tmp emptyDir, runAsUser where fix
+ * names one), normalises capability names ("all" to "ALL"), and replaces explicit values only
+ * for the checks fix->override names. It never sets a field the API forbids for the pod
+ * (Linux-only fields on Windows pods, allowPrivilegeEscalation=false beside privileged or
+ * CAP_SYS_ADMIN). Violations no fixer may fix are left as they are. Decisions are made on
+ * `meta` and `spec`, which are borrowed and unchanged; `out` must have spec's structure.
+ * Errors as sl_pss_eval() (the pod cannot be understood); out is then unchanged. */
+enum sl_status sl_pss_fix(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
+                          const struct sl_pss_fix_opts *fix, json_t *out, struct sl_error *err);
+
 /* The most versioned rows one check has. */
 #define SL_PSS_MAX_VERSIONS 6
 
@@ -92,6 +121,7 @@ struct sl_pss_check_info {
     unsigned extra;      /* its enum sl_pss_extra bit; 0 for Pod Security Standards checks */
     size_t nversions;
     int versions[SL_PSS_MAX_VERSIONS]; /* minor versions at which it starts or changes */
+    bool fixable;                      /* some row has a fixer */
 };
 
 /* The number of checks in the table; sl_pss_check_describe() reads entry i < that. */
@@ -99,6 +129,8 @@ size_t sl_pss_check_count(void);
 void sl_pss_check_describe(size_t i, struct sl_pss_check_info *out);
 /* True when `id` names a check in the table. */
 bool sl_pss_check_exists(const char *id);
+/* True when `id` names a check that has a fixer (at some version). */
+bool sl_pss_check_fixable(const char *id);
 
 /* Verifies the table's invariants: ids unique and in PSA's order (baseline ids sorted by
  * byte value, then restricted ids, then extras), versioned rows in ascending order, overrides

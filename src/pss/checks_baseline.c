@@ -33,7 +33,7 @@ static bool apparmor_annotation_ok(const char *v)
 }
 
 void pss_check_apparmor(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+                        struct sl_findings *out)
 {
     struct sl_strlist values = {0}, names = {0}, annots = {0};
     bool pod_bad = false;
@@ -118,8 +118,8 @@ void pss_check_caps_baseline(const struct pss_pod *pod, const char *const *allow
     sl_strlist_cleanup(&caps);
 }
 
-void pss_check_host_namespaces(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+void pss_check_host_namespaces(const struct pss_pod *pod, const char *const *allowed,
+                               const char *id, struct sl_findings *out)
 {
     struct sl_strlist l = {0};
     SL_UNUSED(allowed);
@@ -139,7 +139,7 @@ void pss_check_host_namespaces(const struct pss_pod *pod, const char *const *all
 }
 
 void pss_check_host_path(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+                         struct sl_findings *out)
 {
     struct sl_strlist names = {0};
     SL_UNUSED(allowed);
@@ -157,7 +157,7 @@ void pss_check_host_path(const struct pss_pod *pod, const char *const *allowed, 
 }
 
 void pss_check_host_ports(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+                          struct sl_findings *out)
 {
     struct sl_strlist names = {0}, ports = {0};
     SL_UNUSED(allowed);
@@ -192,7 +192,7 @@ void pss_check_host_ports(const struct pss_pod *pod, const char *const *allowed,
 }
 
 void pss_check_host_probes(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+                           struct sl_findings *out)
 {
     /* Unlike most checks, PSA keeps the containers here in a set: sorted, no repeats. */
     struct sl_strlist names = {0}, hosts = {0};
@@ -221,7 +221,7 @@ void pss_check_host_probes(const struct pss_pod *pod, const char *const *allowed
 }
 
 void pss_check_privileged(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+                          struct sl_findings *out)
 {
     struct sl_strlist names = {0};
     SL_UNUSED(allowed);
@@ -286,7 +286,7 @@ static bool selinux_ok(const struct pss_selinux *o, const char *const *types_all
 }
 
 void pss_check_selinux(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+                       struct sl_findings *out)
 {
     struct sl_strlist names = {0}, types = {0};
     bool set_user = false, set_role = false, pod_bad = false;
@@ -418,8 +418,8 @@ void pss_seccomp_fields(const struct pss_pod *pod, bool require, const char *id,
 }
 
 /* Baseline from v1.19: explicit bad profile types fail, an unset profile does not. */
-void pss_check_seccomp_fields(const struct pss_pod *pod, const char *const *allowed,
-                              const char *id, struct sl_findings *out)
+void pss_check_seccomp_fields(const struct pss_pod *pod, const char *const *allowed, const char *id,
+                              struct sl_findings *out)
 {
     SL_UNUSED(allowed);
     pss_seccomp_fields(pod, false, id, out);
@@ -427,7 +427,7 @@ void pss_check_seccomp_fields(const struct pss_pod *pod, const char *const *allo
 
 /* allowed: the safe sysctls at the row's version. */
 void pss_check_sysctls(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+                       struct sl_findings *out)
 {
     struct sl_strlist bad = {0};
     size_t i;
@@ -449,7 +449,7 @@ void pss_check_sysctls(const struct pss_pod *pod, const char *const *allowed, co
 }
 
 void pss_check_host_process(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+                            struct sl_findings *out)
 {
     struct sl_strlist names = {0};
     bool pod_bad = pod->sc.host_process == PSS_TRUE;

@@ -15,7 +15,7 @@
 /* ---- restricted ---- */
 
 void pss_check_allow_priv_esc(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+                              struct sl_findings *out)
 {
     struct sl_strlist names = {0};
     SL_UNUSED(allowed);
@@ -33,8 +33,8 @@ void pss_check_allow_priv_esc(const struct pss_pod *pod, const char *const *allo
 }
 
 /* allowed: the capabilities a container may add. */
-void pss_check_caps_restricted(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+void pss_check_caps_restricted(const struct pss_pod *pod, const char *const *allowed,
+                               const char *id, struct sl_findings *out)
 {
     struct sl_strlist nodrop = {0}, adding = {0}, caps = {0};
     for (size_t i = 0; i < pod->ncontainers; i++) {
@@ -87,8 +87,8 @@ void pss_check_caps_restricted(const struct pss_pod *pod, const char *const *all
     sl_strlist_cleanup(&caps);
 }
 
-void pss_check_restricted_volumes(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+void pss_check_restricted_volumes(const struct pss_pod *pod, const char *const *allowed,
+                                  const char *id, struct sl_findings *out)
 {
     struct sl_strlist names = {0}, types = {0};
     SL_UNUSED(allowed);
@@ -114,8 +114,8 @@ void pss_check_restricted_volumes(const struct pss_pod *pod, const char *const *
     sl_strlist_cleanup(&types);
 }
 
-void pss_check_run_as_non_root(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+void pss_check_run_as_non_root(const struct pss_pod *pod, const char *const *allowed,
+                               const char *id, struct sl_findings *out)
 {
     struct sl_strlist bad = {0}, missing = {0};
     SL_UNUSED(allowed);
@@ -147,7 +147,7 @@ void pss_check_run_as_non_root(const struct pss_pod *pod, const char *const *all
 }
 
 void pss_check_run_as_user(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+                           struct sl_findings *out)
 {
     struct sl_strlist bad = {0};
     SL_UNUSED(allowed);
@@ -178,7 +178,7 @@ void pss_check_seccomp_required(const struct pss_pod *pod, const char *const *al
 /* ---- socklock's extras ---- */
 
 void pss_check_ro_rootfs(const struct pss_pod *pod, const char *const *allowed, const char *id,
-                struct sl_findings *out)
+                         struct sl_findings *out)
 {
     struct sl_strlist names = {0};
     SL_UNUSED(allowed);

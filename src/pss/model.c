@@ -300,16 +300,18 @@ static enum sl_status decode_container(const json_t *ctr, const char *path, stru
     return decode_hosts(ctr, path, c, err);
 }
 
+/* PSA's visitor order (policy/visitor.go). */
+const char *const pss_list_names[3] = {"initContainers", "containers", "ephemeralContainers"};
+
 static enum sl_status decode_containers(struct pss_pod *pod, const json_t *spec,
                                         struct sl_error *err)
 {
-    /* PSA's visitor order (policy/visitor.go). */
-    static const char *const lists[] = {"initContainers", "containers", "ephemeralContainers"};
+    const char *const *lists = pss_list_names;
     const json_t *arr[3];
     size_t total = 0;
     enum sl_status rc;
 
-    for (size_t l = 0; l < SL_ARRAY_LEN(lists); l++) {
+    for (size_t l = 0; l < 3; l++) {
         if ((rc = get_array(spec, lists[l], "spec", &arr[l], err)) != SL_OK)
             return rc;
         total += json_array_size(arr[l]);
@@ -319,16 +321,20 @@ static enum sl_status decode_containers(struct pss_pod *pod, const json_t *spec,
         return SL_E_LIMIT;
     }
     pod->containers = sl_xcalloc(total, sizeof(*pod->containers)); /* never NULL, even for 0 */
-    for (size_t l = 0; l < SL_ARRAY_LEN(lists); l++) {
+    for (size_t l = 0; l < 3; l++) {
         size_t i;
         const json_t *ctr;
         json_array_foreach(arr[l], i, ctr)
         {
             char path[96];
             snprintf(path, sizeof(path), "spec.%s[%zu]", lists[l], i);
-            rc = decode_container(ctr, path, &pod->containers[pod->ncontainers], err);
+            struct pss_container *c = &pod->containers[pod->ncontainers];
+            rc = decode_container(ctr, path, c, err);
             if (rc != SL_OK)
                 return rc;
+            c->json = ctr;
+            c->list = (enum pss_list)l;
+            c->index = i;
             pod->ncontainers++;
         }
     }
@@ -411,6 +417,7 @@ static enum sl_status decode_volumes(struct pss_pod *pod, const json_t *spec, st
     enum sl_status rc = get_array(spec, "volumes", "spec", &vols, err);
     if (rc != SL_OK || !vols)
         return rc;
+    pod->volumes_json = vols;
     size_t n = json_array_size(vols);
     if (n > PSS_MAX_VOLUMES) {
         sl_error_set(err, "spec has %zu volumes (the limit is %d)", n, PSS_MAX_VOLUMES);

@@ -35,8 +35,8 @@
 /* ---- allowed values, per version ---- */
 
 static const char *const caps_baseline_1_0[] = {
-    "AUDIT_WRITE", "CHOWN",  "DAC_OVERRIDE", "FOWNER", "FSETID",     "KILL", "MKNOD",
-    "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT", NULL,
+    "AUDIT_WRITE",      "CHOWN",   "DAC_OVERRIDE", "FOWNER",  "FSETID", "KILL",       "MKNOD",
+    "NET_BIND_SERVICE", "SETFCAP", "SETGID",       "SETPCAP", "SETUID", "SYS_CHROOT", NULL,
 };
 
 static const char *const caps_restricted_1_22[] = {"NET_BIND_SERVICE", NULL};
@@ -46,15 +46,16 @@ static const char *const selinux_types_1_0[] = {SELINUX_TYPES_1_0, NULL};
 static const char *const selinux_types_1_31[] = {SELINUX_TYPES_1_0, "container_engine_t", NULL};
 
 /* check_sysctls.go: each version's safe set is the previous one plus what it adds. */
-#define SYSCTLS_1_0                                                                   \
+#define SYSCTLS_1_0                                                                      \
     "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies", \
         "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start"
 #define SYSCTLS_1_27 SYSCTLS_1_0, "net.ipv4.ip_local_reserved_ports"
-#define SYSCTLS_1_29                                                                       \
-    SYSCTLS_1_27, "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",               \
+#define SYSCTLS_1_29                                                         \
+    SYSCTLS_1_27, "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", \
         "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"
 #define SYSCTLS_1_32 SYSCTLS_1_29, "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"
-#define SYSCTLS_1_37 SYSCTLS_1_32, "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"
+#define SYSCTLS_1_37 \
+    SYSCTLS_1_32, "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"
 static const char *const sysctls_1_0[] = {SYSCTLS_1_0, NULL};
 static const char *const sysctls_1_27[] = {SYSCTLS_1_27, NULL};
 static const char *const sysctls_1_29[] = {SYSCTLS_1_29, NULL};
@@ -63,82 +64,91 @@ static const char *const sysctls_1_37[] = {SYSCTLS_1_37, NULL};
 
 /* ---- the table ---- */
 
-#define B       SL_LEVEL_BASELINE
-#define R       SL_LEVEL_RESTRICTED
-#define WINDOWS PSS_WAIVE_WINDOWS
-#define USER_NS PSS_WAIVE_USER_NS
+#define B               SL_LEVEL_BASELINE
+#define R               SL_LEVEL_RESTRICTED
+#define WINDOWS         PSS_WAIVE_WINDOWS
+#define USER_NS         PSS_WAIVE_USER_NS
 #define USER_NS_RELAXED PSS_WAIVE_USER_NS_RELAXED
 
-/* Rows are {since, implementation, allowed values, waivers, overridden baseline check}.
+/* Rows are {since, implementation, allowed values, waivers, overridden baseline check,
+ * fixer}.
  * Windows waivers (v1.25): API validation forbids these fields on Windows pods. User
  * namespace waivers (KEP-127): such pods may run as uid 0 and unmask /proc inside their
  * namespace; PSA waives them from v1.35, and earlier only when the administrator opted in. */
 const struct pss_check pss_checks[] = {
-    {"appArmorProfile", B, 0, {{0, pss_check_apparmor, NULL, 0, NULL}}},
-    {"capabilities_baseline", B, 0, {{0, pss_check_caps_baseline, caps_baseline_1_0, 0, NULL}}},
-    {"hostNamespaces", B, 0, {{0, pss_check_host_namespaces, NULL, 0, NULL}}},
-    {"hostPathVolumes", B, 0, {{0, pss_check_host_path, NULL, 0, NULL}}},
-    {"hostPorts", B, 0, {{0, pss_check_host_ports, NULL, 0, NULL}}},
-    {"hostProbesAndHostLifecycle", B, 0, {{34, pss_check_host_probes, NULL, 0, NULL}}},
-    {"privileged", B, 0, {{0, pss_check_privileged, NULL, 0, NULL}}},
+    {"appArmorProfile", B, 0, {{0, pss_check_apparmor, NULL, 0, NULL, NULL}}},
+    {"capabilities_baseline",
+     B,
+     0,
+     {{0, pss_check_caps_baseline, caps_baseline_1_0, 0, NULL, pss_fix_caps_baseline}}},
+    {"hostNamespaces", B, 0, {{0, pss_check_host_namespaces, NULL, 0, NULL, NULL}}},
+    {"hostPathVolumes", B, 0, {{0, pss_check_host_path, NULL, 0, NULL, NULL}}},
+    {"hostPorts", B, 0, {{0, pss_check_host_ports, NULL, 0, NULL, NULL}}},
+    {"hostProbesAndHostLifecycle", B, 0, {{34, pss_check_host_probes, NULL, 0, NULL, NULL}}},
+    {"privileged", B, 0, {{0, pss_check_privileged, NULL, 0, NULL, NULL}}},
     {"procMount",
      B,
      0,
-     {{0, pss_check_proc_mount, NULL, 0, NULL}, {35, pss_check_proc_mount, NULL, USER_NS, NULL}}},
+     {{0, pss_check_proc_mount, NULL, 0, NULL, NULL},
+      {35, pss_check_proc_mount, NULL, USER_NS, NULL, NULL}}},
     {"seLinuxOptions",
      B,
      0,
-     {{0, pss_check_selinux, selinux_types_1_0, 0, NULL},
-      {31, pss_check_selinux, selinux_types_1_31, 0, NULL}}},
+     {{0, pss_check_selinux, selinux_types_1_0, 0, NULL, NULL},
+      {31, pss_check_selinux, selinux_types_1_31, 0, NULL, NULL}}},
     {"seccompProfile_baseline",
      B,
      0,
-     {{0, pss_check_seccomp_annotations, NULL, 0, NULL},
-      {19, pss_check_seccomp_fields, NULL, 0, NULL}}},
+     {{0, pss_check_seccomp_annotations, NULL, 0, NULL, NULL},
+      {19, pss_check_seccomp_fields, NULL, 0, NULL, pss_fix_seccomp_fields}}},
     {"sysctls",
      B,
      0,
-     {{0, pss_check_sysctls, sysctls_1_0, 0, NULL},
-      {27, pss_check_sysctls, sysctls_1_27, 0, NULL},
-      {29, pss_check_sysctls, sysctls_1_29, 0, NULL},
-      {32, pss_check_sysctls, sysctls_1_32, 0, NULL},
-      {37, pss_check_sysctls, sysctls_1_37, 0, NULL}}},
-    {"windowsHostProcess", B, 0, {{0, pss_check_host_process, NULL, 0, NULL}}},
+     {{0, pss_check_sysctls, sysctls_1_0, 0, NULL, NULL},
+      {27, pss_check_sysctls, sysctls_1_27, 0, NULL, NULL},
+      {29, pss_check_sysctls, sysctls_1_29, 0, NULL, NULL},
+      {32, pss_check_sysctls, sysctls_1_32, 0, NULL, NULL},
+      {37, pss_check_sysctls, sysctls_1_37, 0, NULL, NULL}}},
+    {"windowsHostProcess", B, 0, {{0, pss_check_host_process, NULL, 0, NULL, NULL}}},
     {"allowPrivilegeEscalation",
      R,
      0,
-     {{8, pss_check_allow_priv_esc, NULL, 0, NULL},
-      {25, pss_check_allow_priv_esc, NULL, WINDOWS, NULL}}},
+     {{8, pss_check_allow_priv_esc, NULL, 0, NULL, pss_fix_allow_priv_esc},
+      {25, pss_check_allow_priv_esc, NULL, WINDOWS, NULL, pss_fix_allow_priv_esc}}},
     {"capabilities_restricted",
      R,
      0,
-     {{22, pss_check_caps_restricted, caps_restricted_1_22, 0, "capabilities_baseline"},
-      {25, pss_check_caps_restricted, caps_restricted_1_22, WINDOWS, "capabilities_baseline"}}},
-    {"procMount_restricted", R, 0, {{35, pss_check_proc_mount, NULL, 0, "procMount"}}},
+     {{22, pss_check_caps_restricted, caps_restricted_1_22, 0, "capabilities_baseline",
+       pss_fix_caps_restricted},
+      {25, pss_check_caps_restricted, caps_restricted_1_22, WINDOWS, "capabilities_baseline",
+       pss_fix_caps_restricted}}},
+    {"procMount_restricted", R, 0, {{35, pss_check_proc_mount, NULL, 0, "procMount", NULL}}},
     {"restrictedVolumes",
      R,
      0,
-     {{0, pss_check_restricted_volumes, NULL, 0, "hostPathVolumes"}}},
+     {{0, pss_check_restricted_volumes, NULL, 0, "hostPathVolumes", NULL}}},
     {"runAsNonRoot",
      R,
      0,
-     {{0, pss_check_run_as_non_root, NULL, USER_NS_RELAXED, NULL},
-      {35, pss_check_run_as_non_root, NULL, USER_NS, NULL}}},
+     {{0, pss_check_run_as_non_root, NULL, USER_NS_RELAXED, NULL, pss_fix_run_as_non_root},
+      {35, pss_check_run_as_non_root, NULL, USER_NS, NULL, pss_fix_run_as_non_root}}},
     {"runAsUser",
      R,
      0,
-     {{23, pss_check_run_as_user, NULL, USER_NS_RELAXED, NULL},
-      {35, pss_check_run_as_user, NULL, USER_NS, NULL}}},
+     {{23, pss_check_run_as_user, NULL, USER_NS_RELAXED, NULL, pss_fix_run_as_user},
+      {35, pss_check_run_as_user, NULL, USER_NS, NULL, pss_fix_run_as_user}}},
     {"seccompProfile_restricted",
      R,
      0,
-     {{19, pss_check_seccomp_required, NULL, 0, "seccompProfile_baseline"},
-      {25, pss_check_seccomp_required, NULL, WINDOWS, "seccompProfile_baseline"}}},
+     {{19, pss_check_seccomp_required, NULL, 0, "seccompProfile_baseline",
+       pss_fix_seccomp_required},
+      {25, pss_check_seccomp_required, NULL, WINDOWS, "seccompProfile_baseline",
+       pss_fix_seccomp_required}}},
     /* socklock's extras. Windows pods are waived: API validation forbids the field there. */
     {"readOnlyRootFilesystem",
      SL_LEVEL_PRIVILEGED,
      SL_PSS_EXTRA_READ_ONLY_ROOT_FS,
-     {{0, pss_check_ro_rootfs, NULL, WINDOWS, NULL}}},
+     {{0, pss_check_ro_rootfs, NULL, WINDOWS, NULL, pss_fix_ro_rootfs}}},
 };
 
 const size_t pss_nchecks = SL_ARRAY_LEN(pss_checks);
@@ -172,7 +182,7 @@ void sl_pss_findings_cleanup(struct sl_findings *f)
 }
 
 void sl_pss_findings_add(struct sl_findings *f, const char *check, const char *reason,
-                     const char *detail)
+                         const char *detail)
 {
     if (f->len == f->cap) {
         f->cap = f->cap ? f->cap * 2 : 8;
@@ -182,6 +192,7 @@ void sl_pss_findings_add(struct sl_findings *f, const char *check, const char *r
     v->check = sl_xstrdup(check ? check : "");
     v->reason = sl_xstrdup(reason ? reason : "");
     v->detail = sl_xstrdup(detail ? detail : "");
+    v->fixable = false;
 }
 
 /* ---- levels and versions ---- */
@@ -274,6 +285,15 @@ bool sl_pss_check_exists(const char *id)
     return find_check(id) != NULL;
 }
 
+bool sl_pss_check_fixable(const char *id)
+{
+    const struct pss_check *c = find_check(id);
+    for (size_t v = 0; c != NULL && v < PSS_MAX_VERSIONS && c->versions[v].fn != NULL; v++)
+        if (c->versions[v].fix != NULL)
+            return true;
+    return false;
+}
+
 size_t sl_pss_check_count(void)
 {
     return pss_nchecks;
@@ -288,8 +308,10 @@ void sl_pss_check_describe(size_t i, struct sl_pss_check_info *out)
     out->level = c->level;
     out->extra = c->extra;
     out->nversions = nrows(c);
-    for (size_t v = 0; v < out->nversions; v++)
+    for (size_t v = 0; v < out->nversions; v++) {
         out->versions[v] = c->versions[v].since;
+        out->fixable = out->fixable || c->versions[v].fix != NULL;
+    }
 }
 
 /* ---- the table's invariants ---- */
@@ -308,7 +330,8 @@ static enum sl_status check_rows(const struct pss_check *c, struct sl_error *err
     }
     for (size_t v = n; v < PSS_MAX_VERSIONS; v++) {
         if (c->versions[v].since != 0 || c->versions[v].allowed != NULL ||
-            c->versions[v].waive != 0 || c->versions[v].overrides != NULL) {
+            c->versions[v].waive != 0 || c->versions[v].overrides != NULL ||
+            c->versions[v].fix != NULL) {
             sl_error_set(err, "check %s has a row without an implementation", c->id);
             return SL_E_INTERNAL;
         }
@@ -324,8 +347,9 @@ static enum sl_status check_rows(const struct pss_check *c, struct sl_error *err
         const struct pss_check *o = find_check(row->overrides);
         if (c->level != SL_LEVEL_RESTRICTED || c->extra || o == NULL ||
             o->level != SL_LEVEL_BASELINE || o->extra) {
-            sl_error_set(err, "check %s: only a restricted check may override, and only an "
-                              "existing baseline check (not \"%s\")",
+            sl_error_set(err,
+                         "check %s: only a restricted check may override, and only an "
+                         "existing baseline check (not \"%s\")",
                          c->id, row->overrides);
             return SL_E_INTERNAL;
         }
@@ -359,8 +383,9 @@ enum sl_status sl_pss_table_check(struct sl_error *err)
         const struct pss_check *prev = &pss_checks[i - 1];
         int lp = level_order(prev), lc = level_order(c);
         if (lp > lc || (lp == lc && strcmp(prev->id, c->id) >= 0)) {
-            sl_error_set(err, "check %s is out of order after %s (baseline ids sorted, then "
-                              "restricted ids sorted, then extras; ids unique)",
+            sl_error_set(err,
+                         "check %s is out of order after %s (baseline ids sorted, then "
+                         "restricted ids sorted, then extras; ids unique)",
                          c->id, prev->id);
             return SL_E_INTERNAL;
         }
@@ -406,12 +431,9 @@ static bool waived(const struct pss_versioned *row, const struct pss_pod *pod,
            opts->relax_user_ns;
 }
 
-enum sl_status sl_pss_eval(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
-                           struct sl_findings *out, struct sl_error *err)
+/* Checks opts and clamps the version: "latest" and anything newer evaluate as the newest. */
+static enum sl_status check_opts(const struct sl_pss_opts *opts, int *version, struct sl_error *err)
 {
-    struct pss_pod pod;
-    enum sl_status rc;
-
     if (opts->version < 0 || (unsigned)opts->level > SL_LEVEL_RESTRICTED) {
         sl_error_set(err, "invalid policy level or version");
         return SL_E_USAGE;
@@ -420,29 +442,70 @@ enum sl_status sl_pss_eval(const json_t *meta, const json_t *spec, const struct 
         sl_error_set(err, "unknown check \"%s\"", opts->only_check);
         return SL_E_USAGE;
     }
-    rc = pss_pod_decode(&pod, meta, spec, err);
-    if (rc != SL_OK)
-        goto out;
-
     int newest = sl_pss_newest_version();
-    int version = opts->version > newest ? newest : opts->version;
-    for (size_t i = 0; i < pss_nchecks; i++) {
-        const struct pss_check *c = &pss_checks[i];
-        if (opts->only_check && strcmp(opts->only_check, c->id) != 0)
-            continue;
-        if (c->extra ? (opts->extras & c->extra) == 0 : c->level > opts->level)
-            continue;
-        const struct pss_versioned *row = row_at(c, version);
-        if (row == NULL)
-            continue;
-        /* A caller asking for one check by name gets that check, overridden or not. */
-        if (!opts->only_check && overridden(c, version, opts->level))
-            continue;
-        if (waived(row, &pod, opts))
-            continue;
-        row->fn(&pod, row->allowed, c->id, out);
+    *version = opts->version > newest ? newest : opts->version;
+    return SL_OK;
+}
+
+/* The row of check c that applies to pod under opts, or NULL: the check is off (level,
+ * extras, only_check), does not exist yet, is overridden, or waives this pod. */
+static const struct pss_versioned *row_in_force(const struct pss_check *c,
+                                                const struct pss_pod *pod,
+                                                const struct sl_pss_opts *opts, int version)
+{
+    if (opts->only_check && strcmp(opts->only_check, c->id) != 0)
+        return NULL;
+    if (c->extra ? (opts->extras & c->extra) == 0 : c->level > opts->level)
+        return NULL;
+    const struct pss_versioned *row = row_at(c, version);
+    if (row == NULL)
+        return NULL;
+    /* A caller asking for one check by name gets that check, overridden or not. */
+    if (!opts->only_check && overridden(c, version, opts->level))
+        return NULL;
+    return waived(row, pod, opts) ? NULL : row;
+}
+
+enum sl_status sl_pss_eval(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
+                           struct sl_findings *out, struct sl_error *err)
+{
+    struct pss_pod pod;
+    int version;
+    enum sl_status rc = check_opts(opts, &version, err);
+    if (rc != SL_OK)
+        return rc;
+    rc = pss_pod_decode(&pod, meta, spec, err);
+    for (size_t i = 0; rc == SL_OK && i < pss_nchecks; i++) {
+        const struct pss_versioned *row = row_in_force(&pss_checks[i], &pod, opts, version);
+        if (row != NULL)
+            row->fn(&pod, row->allowed, pss_checks[i].id, out);
     }
-out:
+    pss_pod_cleanup(&pod);
+    return rc;
+}
+
+enum sl_status sl_pss_fix(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
+                          const struct sl_pss_fix_opts *fix, json_t *out, struct sl_error *err)
+{
+    struct pss_pod pod;
+    int version;
+    enum sl_status rc = check_opts(opts, &version, err);
+    if (rc != SL_OK)
+        return rc;
+    rc = pss_pod_decode(&pod, meta, spec, err);
+    for (size_t i = 0; rc == SL_OK && i < pss_nchecks; i++) {
+        const struct pss_check *c = &pss_checks[i];
+        const struct pss_versioned *row = row_in_force(c, &pod, opts, version);
+        if (row == NULL || row->fix == NULL)
+            continue;
+        struct pss_fix fx = {
+            .pod = &pod,
+            .spec = out,
+            .opts = fix,
+            .override = fix->override != NULL && sl_strlist_has(fix->override, c->id),
+        };
+        row->fix(&fx, row->allowed);
+    }
     pss_pod_cleanup(&pod);
     return rc;
 }

@@ -52,7 +52,14 @@ struct pss_sc {
  * tcpSocket each. */
 #define PSS_MAX_HOSTS 10
 
+/* The container lists, in PSA's visiting order. */
+enum pss_list { PSS_INIT_CONTAINERS, PSS_CONTAINERS, PSS_EPHEMERAL_CONTAINERS };
+extern const char *const pss_list_names[3];
+
 struct pss_container {
+    const json_t *json; /* the container object itself */
+    enum pss_list list; /* which list, and where in it */
+    size_t index;
     const char *name; /* "" when absent */
     struct pss_sc sc;
     enum pss_tri privileged, allow_priv_esc, ro_rootfs;
@@ -72,7 +79,8 @@ struct pss_volume {
 };
 
 struct pss_pod {
-    const json_t *annotations; /* object of strings, or NULL */
+    const json_t *annotations;  /* object of strings, or NULL */
+    const json_t *volumes_json; /* spec.volumes: an array, or NULL */
     bool host_network, host_pid, host_ipc;
     enum pss_tri host_users;
     bool windows; /* spec.os.name == "windows" */
@@ -114,6 +122,18 @@ bool pss_in_set(const char *const *set, const char *s);
 typedef void pss_check_fn(const struct pss_pod *pod, const char *const *allowed, const char *id,
                           struct sl_findings *out);
 
+/* What a fixer works on: the decoded pod (never changed), the copy it changes, and how. */
+struct pss_fix {
+    const struct pss_pod *pod;
+    json_t *spec; /* the copy of the pod spec being fixed */
+    const struct sl_pss_fix_opts *opts;
+    bool override; /* this check may replace explicit values */
+};
+
+/* A fixer: changes fx->spec so the pod passes the check, as far as fx allows. `allowed` is
+ * the row's allowed values, as for the check. */
+typedef void pss_fix_fn(const struct pss_fix *fx, const char *const *allowed);
+
 /* Pods a versioned row does not apply to; the evaluator skips the check for them. */
 enum pss_waiver {
     PSS_WAIVE_NONE = 0,
@@ -124,15 +144,16 @@ enum pss_waiver {
 };
 
 /* One row of a check's version list: from minor version `since` on (until the next row), the
- * check is `fn` with `allowed`, skipped for the pods `waive` names, and, at the restricted
- * level, replaces the baseline check `overrides` (NULL for none). As in Pod Security
+ * check is `fn` with `allowed`, skipped for the pods `waive` names, fixed by `fix`, and, at
+ * the restricted level, replaces the baseline check `overrides` (NULL for none). As in Pod Security
  * Admission's registry, a row holds until a later row takes over. */
 struct pss_versioned {
     int since;
     pss_check_fn *fn;
     const char *const *allowed; /* NULL-terminated, or NULL */
-    unsigned waive; /* enum pss_waiver bits */
+    unsigned waive;             /* enum pss_waiver bits */
     const char *overrides;
+    pss_fix_fn *fix; /* NULL: no patch fixes a failure of this row */
 };
 
 /* The most rows one check has (sysctls: v1.0, v1.27, v1.29, v1.32, v1.37). */
@@ -177,5 +198,15 @@ pss_check_fn pss_check_run_as_non_root;
 pss_check_fn pss_check_run_as_user;
 pss_check_fn pss_check_seccomp_required;
 pss_check_fn pss_check_ro_rootfs;
+
+/* The fixers (fixers.c). */
+pss_fix_fn pss_fix_allow_priv_esc;
+pss_fix_fn pss_fix_caps_baseline;
+pss_fix_fn pss_fix_caps_restricted;
+pss_fix_fn pss_fix_run_as_non_root;
+pss_fix_fn pss_fix_run_as_user;
+pss_fix_fn pss_fix_seccomp_fields;
+pss_fix_fn pss_fix_seccomp_required;
+pss_fix_fn pss_fix_ro_rootfs;
 
 #endif
