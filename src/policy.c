@@ -17,6 +17,13 @@
  *       level: restricted        # privileged | baseline | restricted
  *       version: latest          # latest | v1.0 ... v1.N
  *       mode: enforce            # enforce | warn | audit
+ *       mutate:                  # or true (these defaults) / false (no mutation)
+ *         pods: true             # /mutate patches pods
+ *         templates: false       # /mutate patches workload templates
+ *         runAsUser: null        # a uid to set where runAsUser is unset
+ *         tmpDir: true           # an emptyDir at /tmp in containers made read-only
+ *         tmpDirSizeLimit: null  # e.g. 64Mi
+ *         overrideExplicit: []   # checks whose fixers may replace explicit values
  *       readOnlyRootFilesystem: true
  *       relaxUserNamespacePods: false
  *       exemptions:
@@ -40,8 +47,8 @@
 #include <jansson.h>
 
 #include "socklock/alloc.h"
-#include "socklock/json.h"
 #include "socklock/buf.h"
+#include "socklock/json.h"
 #include "socklock/yamljson.h"
 
 /* The namespace socklock's own manifests deploy into; always exempt by default, so the
@@ -80,6 +87,9 @@ static struct sl_profile *add_profile(struct sl_policy *pol, const char *name)
     p->level = SL_LEVEL_RESTRICTED;
     p->version = SL_VERSION_LATEST;
     p->mode = SL_MODE_ENFORCE;
+    p->mutate.pods = true;
+    p->mutate.tmp_dir = true;
+    p->mutate.run_as_user = -1;
     return p;
 }
 
@@ -106,6 +116,8 @@ struct sl_policy *sl_policy_new_plain(const char *name, enum sl_level level, int
     struct sl_profile *p = add_profile(pol, name);
     p->level = level;
     p->version = version;
+    p->mutate.pods = false;
+    p->mutate.tmp_dir = false;
     return pol;
 }
 
@@ -128,6 +140,8 @@ void sl_policy_free(struct sl_policy *pol)
         sl_strlist_cleanup(&p->exempt_namespaces);
         sl_strlist_cleanup(&p->exempt_usernames);
         sl_strlist_cleanup(&p->exempt_runtime_classes);
+        free(p->mutate.tmp_size_limit);
+        sl_strlist_cleanup(&p->mutate.override);
     }
     free(pol->profiles);
     free(pol);
@@ -174,10 +188,23 @@ char *sl_policy_dump(const struct sl_policy *pol)
                       "    mode: %s\n"
                       "    readOnlyRootFilesystem: %s\n"
                       "    relaxUserNamespacePods: %s\n"
-                      "    exemptions:\n",
+                      "    mutate:\n"
+                      "      pods: %s\n"
+                      "      templates: %s\n",
                       p->name, sl_pss_level_name(p->level), ver, sl_policy_mode_name(p->mode),
-                      p->read_only_root_fs ? "true" : "false",
-                      p->relax_user_ns ? "true" : "false");
+                      p->read_only_root_fs ? "true" : "false", p->relax_user_ns ? "true" : "false",
+                      p->mutate.pods ? "true" : "false", p->mutate.templates ? "true" : "false");
+        if (p->mutate.run_as_user >= 0)
+            sl_buf_printf(&b, "      runAsUser: %lld\n", p->mutate.run_as_user);
+        else
+            sl_buf_puts(&b, "      runAsUser: null\n");
+        sl_buf_printf(&b, "      tmpDir: %s\n", p->mutate.tmp_dir ? "true" : "false");
+        if (p->mutate.tmp_size_limit != NULL)
+            sl_buf_printf(&b, "      tmpDirSizeLimit: %s\n", p->mutate.tmp_size_limit);
+        else
+            sl_buf_puts(&b, "      tmpDirSizeLimit: null\n");
+        dump_list(&b, "overrideExplicit", &p->mutate.override);
+        sl_buf_puts(&b, "    exemptions:\n");
         dump_list(&b, "namespaces", &p->exempt_namespaces);
         dump_list(&b, "usernames", &p->exempt_usernames);
         dump_list(&b, "runtimeClassNames", &p->exempt_runtime_classes);
@@ -382,6 +409,98 @@ static enum sl_status load_exemptions(struct loader *ld, const json_t *v, const 
     return SL_OK;
 }
 
+/* A Kubernetes resource quantity as an emptyDir sizeLimit takes it: digits, an optional
+ * fraction, an optional binary or decimal suffix ("64Mi", "1.5Gi", "100M"). */
+static bool valid_quantity(const char *s)
+{
+    static const char *const suffixes[] = {"",  "Ki", "Mi", "Gi", "Ti", "Pi", "Ei",
+                                           "k", "M",  "G",  "T",  "P",  "E"};
+    size_t i = strspn(s, "0123456789");
+    if (i == 0 || i > 18)
+        return false;
+    if (s[i] == '.') {
+        size_t f = strspn(s + i + 1, "0123456789");
+        if (f == 0)
+            return false;
+        i += 1 + f;
+    }
+    for (size_t k = 0; k < SL_ARRAY_LEN(suffixes); k++)
+        if (strcmp(s + i, suffixes[k]) == 0)
+            return true;
+    return false;
+}
+
+static enum sl_status load_overrides(struct loader *ld, const json_t *v, const char *path,
+                                     struct sl_strlist *out)
+{
+    enum sl_status rc = get_list(ld, v, path, out);
+    for (size_t i = 0; rc == SL_OK && i < out->len; i++) {
+        if (!sl_pss_check_fixable(out->items[i])) {
+            char p[340];
+            snprintf(p, sizeof(p), "%.300s[%zu]", path, i);
+            rc = fail(ld, p,
+                      "\"%s\" is not a check with a fixer (allowPrivilegeEscalation, "
+                      "capabilities_baseline, capabilities_restricted, readOnlyRootFilesystem, "
+                      "runAsNonRoot, runAsUser, seccompProfile_baseline, "
+                      "seccompProfile_restricted)",
+                      out->items[i]);
+        }
+    }
+    return rc;
+}
+
+/* mutate: true (the defaults), false (no mutation), or a mapping of settings. */
+static enum sl_status load_mutate(struct loader *ld, const json_t *v, const char *base,
+                                  struct sl_mutate *m)
+{
+    if (json_is_boolean(v)) {
+        m->pods = json_is_true(v);
+        m->templates = false;
+        return SL_OK;
+    }
+    if (!json_is_object(v))
+        return fail(ld, base, "must be true, false or a mapping");
+    const char *key;
+    const json_t *val;
+    json_object_foreach(sl_json_mut(v), key, val)
+    {
+        char path[300];
+        join_path(path, sizeof(path), base, key);
+        enum sl_status rc = SL_OK;
+        uint64_t n = 0;
+        if (strcmp(key, "pods") == 0) {
+            rc = get_bool(ld, val, path, &m->pods);
+        } else if (strcmp(key, "templates") == 0) {
+            rc = get_bool(ld, val, path, &m->templates);
+        } else if (strcmp(key, "tmpDir") == 0) {
+            rc = get_bool(ld, val, path, &m->tmp_dir);
+        } else if (strcmp(key, "runAsUser") == 0) {
+            if (json_is_null(val)) {
+                m->run_as_user = -1;
+            } else {
+                /* Not 0: setting root is what the check forbids. */
+                rc = get_uint(ld, val, path, 1, 2147483647, &n);
+                m->run_as_user = (long long)n;
+            }
+        } else if (strcmp(key, "tmpDirSizeLimit") == 0) {
+            free(m->tmp_size_limit);
+            m->tmp_size_limit = NULL;
+            if (!json_is_null(val)) {
+                if (!json_is_string(val) || !valid_quantity(json_string_value(val)))
+                    return fail(ld, path, "must be a quantity such as 64Mi or 1Gi");
+                m->tmp_size_limit = sl_xstrdup(json_string_value(val));
+            }
+        } else if (strcmp(key, "overrideExplicit") == 0) {
+            rc = load_overrides(ld, val, path, &m->override);
+        } else {
+            return fail_key(ld, path, "unknown setting");
+        }
+        if (rc != SL_OK)
+            return rc;
+    }
+    return SL_OK;
+}
+
 static bool valid_profile_name(const char *s)
 {
     size_t n = strlen(s);
@@ -432,6 +551,8 @@ static enum sl_status load_profile(struct loader *ld, const char *name, const js
             rc = get_bool(ld, val, path, &p->relax_user_ns);
         } else if (strcmp(key, "exemptions") == 0) {
             rc = load_exemptions(ld, val, path, p);
+        } else if (strcmp(key, "mutate") == 0) {
+            rc = load_mutate(ld, val, path, &p->mutate);
         } else {
             return fail_key(ld, path, "unknown setting");
         }

@@ -1,4 +1,4 @@
-/* policy: profiles (level, version, extras, mode), exemptions and server limits;
+/* policy: profiles (level, version, extras, mode, mutation), exemptions and server limits;
  * the embedded default policy and YAML policy files. A loaded policy is read-only. */
 #ifndef SOCKLOCK_POLICY_H
 #define SOCKLOCK_POLICY_H
@@ -12,6 +12,16 @@
 
 enum sl_mode { SL_MODE_ENFORCE, SL_MODE_WARN, SL_MODE_AUDIT };
 
+/* What the profile's mutating endpoint (and its template verdicts) may do. */
+struct sl_mutate {
+    bool pods;                  /* /mutate patches pods (default on) */
+    bool templates;             /* /mutate patches workload pod templates (default off) */
+    long long run_as_user;      /* uid set where runAsUser is unset; -1: none (default) */
+    bool tmp_dir;               /* an emptyDir at /tmp for containers made read-only (on) */
+    char *tmp_size_limit;       /* its sizeLimit (a Kubernetes quantity), or NULL */
+    struct sl_strlist override; /* checks whose fixers may replace explicit values */
+};
+
 struct sl_profile {
     char *name;
     enum sl_level level;
@@ -19,6 +29,7 @@ struct sl_profile {
     bool read_only_root_fs; /* socklock extra check */
     bool relax_user_ns;     /* PSA's RelaxPolicyForUserNamespacePods (off by default) */
     enum sl_mode mode;
+    struct sl_mutate mutate;
     struct sl_strlist exempt_namespaces;
     struct sl_strlist exempt_usernames;
     struct sl_strlist exempt_runtime_classes;
@@ -41,7 +52,8 @@ struct sl_policy {
 };
 
 /* Returns a new policy holding the embedded default: profile "default" = restricted,
- * latest, readOnlyRootFilesystem, enforce, namespaces kube-system and
+ * latest, readOnlyRootFilesystem, enforce, mutating pods (with a /tmp emptyDir, no
+ * runAsUser), namespaces kube-system and
  * socklock-system exempt. Caller frees with sl_policy_free(). */
 struct sl_policy *sl_policy_new_default(void);
 
