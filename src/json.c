@@ -409,7 +409,8 @@ static json_t *parse_number(struct parser *ps)
 
 static json_t *parse_value(struct parser *ps);
 
-static json_t *parse_array(struct parser *ps) /* NOLINT(misc-no-recursion): one frame per open array or object, bounded by max_depth */
+/* NOLINTNEXTLINE(misc-no-recursion): one frame per open array or object, bounded */
+static json_t *parse_array(struct parser *ps)
 {
     json_t *arr = json_array();
     if (arr == NULL) {
@@ -448,7 +449,8 @@ error:
 
 /* One member: the key (its quote at ps->p), ':' and the value. `first` saves the search
  * for a duplicate in an empty object. */
-static bool parse_member(struct parser *ps, json_t *obj, bool first) /* NOLINT(misc-no-recursion): one frame per open array or object, bounded by max_depth */
+/* NOLINTNEXTLINE(misc-no-recursion): one frame per open array or object, bounded */
+static bool parse_member(struct parser *ps, json_t *obj, bool first)
 {
     const unsigned char *at = ps->p;
     const char *key;
@@ -484,7 +486,8 @@ static bool parse_member(struct parser *ps, json_t *obj, bool first) /* NOLINT(m
     return true;
 }
 
-static json_t *parse_object(struct parser *ps) /* NOLINT(misc-no-recursion): one frame per open array or object, bounded by max_depth */
+/* NOLINTNEXTLINE(misc-no-recursion): one frame per open array or object, bounded */
+static json_t *parse_object(struct parser *ps)
 {
     json_t *obj = json_object();
     if (obj == NULL) {
@@ -531,7 +534,8 @@ static json_t *parse_literal(struct parser *ps, const char *word, size_t n, json
     return value;
 }
 
-static json_t *parse_value(struct parser *ps) /* NOLINT(misc-no-recursion): one frame per open array or object, bounded by max_depth */
+/* NOLINTNEXTLINE(misc-no-recursion): one frame per open array or object, bounded */
+static json_t *parse_value(struct parser *ps)
 {
     skip_ws(ps);
     if (ps->p == ps->end) {

@@ -206,12 +206,11 @@ static enum sl_status apply_one(json_t **doc, const char *op, const char *path, 
     rc = SL_E_INVALID;
     if (json_is_object(parent)) {
         json_t *cur = json_object_get(parent, last);
-        if (add)
+        /* RFC 6902: add sets the member whether or not it exists; replace needs it. */
+        if (add || (cur != NULL && replace))
             rc = json_object_set_new(parent, last, json_deep_copy(value)) == 0 ? SL_OK : rc;
         else if (cur != NULL && test)
             rc = json_equal(cur, value) ? SL_OK : rc;
-        else if (cur != NULL && replace)
-            rc = json_object_set_new(parent, last, json_deep_copy(value)) == 0 ? SL_OK : rc;
         else if (cur != NULL && remove)
             rc = json_object_del(parent, last) == 0 ? SL_OK : rc;
     } else if (json_is_array(parent)) {

@@ -76,6 +76,7 @@ void sl_report_add(struct sl_report *r, const char *file, int line, size_t doc,
     for (size_t i = 0; i < v->findings.len; i++) {
         const struct sl_violation *x = &v->findings.items[i];
         sl_pss_findings_add(&e->findings, x->check, x->reason, x->detail);
+        e->findings.items[e->findings.len - 1].fixable = x->fixable;
     }
     if (v->nwarnings > 0) {
         e->warnings = sl_xcalloc(v->nwarnings, sizeof(*e->warnings));
@@ -158,7 +159,7 @@ char *sl_report_text(const struct sl_report *r)
             put_clean(&b, v->check);
             sl_buf_puts(&b, ": ");
             put_clean(&b, v->detail != NULL && v->detail[0] != '\0' ? v->detail : v->reason);
-            sl_buf_puts(&b, "\n");
+            sl_buf_puts(&b, v->fixable ? " (fixable)\n" : "\n");
         }
         if (e->status == SL_REPORT_DENIED && e->findings.len == 0) {
             put_prefix(&b, e);
@@ -219,8 +220,9 @@ static json_t *entry_json(const struct sl_report_entry *e)
     json_t *vs = json_array();
     for (size_t i = 0; i < e->findings.len; i++) {
         const struct sl_violation *v = &e->findings.items[i];
-        json_array_append_new(vs, json_pack("{s:o,s:o,s:o}", "check", jstr(v->check), "reason",
-                                            jstr(v->reason), "detail", jstr(v->detail)));
+        json_array_append_new(vs, json_pack("{s:o,s:o,s:o,s:b}", "check", jstr(v->check), "reason",
+                                            jstr(v->reason), "detail", jstr(v->detail), "fixable",
+                                            v->fixable));
     }
     json_object_set_new(o, "violations", vs);
     json_t *ws = json_array();

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "socklock/alloc.h"
+#include "socklock/base64.h"
 #include "socklock/buf.h"
 #include "socklock/json.h"
 #include "socklock/workload.h"
@@ -206,11 +207,32 @@ void sl_review_cleanup(struct sl_review *r)
 
 /* ---- encode ---- */
 
+/* patchType and the base64 of the compact patch, when there is one. */
+static enum sl_status add_patch(json_t *resp, const json_t *patch)
+{
+    if (patch == NULL || json_array_size(patch) == 0)
+        return SL_OK;
+    char *text = NULL;
+    size_t len = 0;
+    if (dump(patch, &text, &len) != SL_OK)
+        return SL_E_INTERNAL;
+    char *b64 = sl_base64_encode(text, len);
+    free(text);
+    json_object_set_new(resp, "patchType", json_string("JSONPatch"));
+    json_object_set_new(resp, "patch", json_string(b64));
+    free(b64);
+    return SL_OK;
+}
+
 static json_t *response_json(const char *uid, const struct sl_verdict *v)
 {
     json_t *resp = json_pack("{s:s, s:b}", "uid", uid, "allowed", v->allowed);
     if (resp == NULL)
         return NULL;
+    if (add_patch(resp, v->patch) != SL_OK) {
+        sl_arena_release(resp);
+        return NULL;
+    }
     if (!v->allowed) {
         json_object_set_new(resp, "status",
                             json_pack("{s:s, s:i, s:s, s:s}", "status", "Failure", "code", v->code,
@@ -261,9 +283,10 @@ void sl_review_answer(const struct sl_profile *prof, enum sl_endpoint ep, const 
 
     enum sl_status rc = sl_review_decode(body, len, &r, &err);
     if (rc == SL_OK) {
-        /* /mutate is not served yet; the endpoint argument keeps the shared path ready. */
-        SL_UNUSED(ep);
-        sl_engine_eval(prof, &r.req, &v);
+        if (ep == SL_EP_MUTATE)
+            sl_engine_mutate(prof, &r.req, &v);
+        else
+            sl_engine_eval(prof, &r.req, &v);
         rc = sl_review_encode(&r, &v, &ans->body, &ans->len, &err);
     }
     if (rc != SL_OK) {
@@ -274,6 +297,7 @@ void sl_review_answer(const struct sl_profile *prof, enum sl_endpoint ep, const 
     ans->http_status = 200;
     ans->allowed = v.allowed;
     ans->evaluated = v.evaluated;
+    ans->patched = v.patch != NULL;
     copy_field(ans->uid, sizeof(ans->uid), r.uid);
     copy_field(ans->kind, sizeof(ans->kind), r.req.kind);
     copy_field(ans->namespace_, sizeof(ans->namespace_), r.req.namespace_);

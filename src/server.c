@@ -54,9 +54,10 @@
 #include "socklock/review.h"
 
 #define CONNECTION_MEMORY_LIMIT ((size_t)64 * 1024) /* caps the header block: 431 / 414 beyond */
-#define THREAD_STACK_SIZE       ((size_t)1024 * 1024) /* parsing recurses at most 128 deep; room for ASan */
-#define PEM_MAX                 ((size_t)1024 * 1024)
-#define KEY_MAX                 ((size_t)64 * 1024)
+#define THREAD_STACK_SIZE \
+    ((size_t)1024 * 1024) /* parsing recurses at most 128 deep; room for ASan */
+#define PEM_MAX ((size_t)1024 * 1024)
+#define KEY_MAX ((size_t)64 * 1024)
 
 struct sl_server {
     struct MHD_Daemon *daemon;
@@ -71,13 +72,14 @@ struct sl_server {
     char host[INET6_ADDRSTRLEN + 2];
 };
 
-enum route { ROUTE_NONE, ROUTE_VALIDATE, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_METRICS };
+enum route { ROUTE_NONE, ROUTE_VALIDATE, ROUTE_MUTATE, ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_METRICS };
 
 /* Per-request context, owned by libmicrohttpd's request pointer. */
 struct req {
     struct sl_server *srv;
     enum route route;
-    const struct sl_profile *prof; /* ROUTE_VALIDATE only */
+    const struct sl_profile *prof; /* reviews only */
+    enum sl_endpoint ep;           /* reviews only */
     struct sl_buf body;
     size_t reserved;          /* bytes of srv->inflight this request holds */
     struct timespec deadline; /* CLOCK_MONOTONIC */
@@ -255,7 +257,24 @@ static bool client_cert_ok(struct MHD_Connection *c)
     return status == 0;
 }
 
-/* Maps a path to a route; for /validate and /validate/NAME also the profile name. */
+/* /BASE is the default profile, /BASE/NAME profile NAME. */
+static bool review_path(const char *url, const char *base, const char **profile)
+{
+    size_t n = strlen(base);
+    if (strncmp(url, base, n) != 0)
+        return false;
+    if (url[n] == '\0') {
+        *profile = "default";
+        return true;
+    }
+    if (url[n] == '/' && url[n + 1] != '\0' && strchr(url + n + 1, '/') == NULL) {
+        *profile = url + n + 1;
+        return true;
+    }
+    return false;
+}
+
+/* Maps a path to a route; for reviews also the profile name. */
 static enum route find_route(const char *url, const char **profile)
 {
     *profile = NULL;
@@ -265,14 +284,10 @@ static enum route find_route(const char *url, const char **profile)
         return ROUTE_READYZ;
     if (strcmp(url, "/metrics") == 0)
         return ROUTE_METRICS;
-    if (strcmp(url, "/validate") == 0) {
-        *profile = "default";
+    if (review_path(url, "/validate", profile))
         return ROUTE_VALIDATE;
-    }
-    if (strncmp(url, "/validate/", 10) == 0 && url[10] != '\0' && strchr(url + 10, '/') == NULL) {
-        *profile = url + 10;
-        return ROUTE_VALIDATE;
-    }
+    if (review_path(url, "/mutate", profile))
+        return ROUTE_MUTATE;
     return ROUTE_NONE;
 }
 
@@ -319,7 +334,7 @@ static enum MHD_Result start_get(struct sl_server *srv, struct MHD_Connection *c
 }
 
 /* A review: media type, declared size and body budget, then the request deadline. */
-static enum MHD_Result start_review(struct sl_server *srv, struct MHD_Connection *c,
+static enum MHD_Result start_review(struct sl_server *srv, struct MHD_Connection *c, enum route r,
                                     const struct sl_profile *prof, void **req_cls)
 {
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -348,8 +363,9 @@ static enum MHD_Result start_review(struct sl_server *srv, struct MHD_Connection
 
     struct req *rq = sl_xcalloc(1, sizeof(*rq));
     rq->srv = srv;
-    rq->route = ROUTE_VALIDATE;
+    rq->route = r;
     rq->prof = prof;
+    rq->ep = r == ROUTE_MUTATE ? SL_EP_MUTATE : SL_EP_VALIDATE;
     rq->reserved = declared;
     sl_buf_init(&rq->body, max);
     unsigned deadline_s = sl_server_parse_timeout(
@@ -370,17 +386,18 @@ static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *
     const char *profile_name = NULL;
     enum route r = find_route(url, &profile_name);
     const struct sl_profile *prof = NULL;
-    if (r == ROUTE_VALIDATE)
+    bool review = r == ROUTE_VALIDATE || r == ROUTE_MUTATE;
+    if (review)
         prof = sl_policy_find(srv->policy, profile_name);
-    if (r == ROUTE_NONE || (r == ROUTE_VALIDATE && prof == NULL))
+    if (r == ROUTE_NONE || (review && prof == NULL))
         return reply_error(srv, c, MHD_HTTP_NOT_FOUND, "not found", NULL);
     bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
     bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
-    if (r == ROUTE_VALIDATE && !post)
+    if (review && !post)
         return reply_error(srv, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed", "POST");
-    if (r != ROUTE_VALIDATE && !get)
+    if (!review && !get)
         return reply_error(srv, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed", "GET");
-    if (r == ROUTE_VALIDATE && srv->mtls && !client_cert_ok(c))
+    if (review && srv->mtls && !client_cert_ok(c))
         return reply_error(srv, c, MHD_HTTP_FORBIDDEN, "client certificate required", NULL);
 
     /* 2. Ambiguous framing is refused before any body byte: libmicrohttpd 0.9.75 accepts it,
@@ -398,9 +415,9 @@ static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *
         return reply_error(srv, c, MHD_HTTP_BAD_REQUEST, "control character in a header", NULL);
 
     /* 3. and 4. */
-    if (r != ROUTE_VALIDATE)
+    if (!review)
         return start_get(srv, c, r, &hs, req_cls);
-    return start_review(srv, c, prof, req_cls);
+    return start_review(srv, c, r, prof, req_cls);
 }
 
 /* ---- body and answer ------------------------------------------------------------------ */
@@ -429,7 +446,7 @@ static enum MHD_Result on_upload(struct req *rq, const char *data, size_t *size)
     return MHD_YES;
 }
 
-static void log_review(const struct sl_answer *ans, double secs)
+static void log_review(const struct sl_answer *ans, enum sl_endpoint ep, double secs)
 {
     char uid[130], kind[65], ns[255], name[255], op[17];
     log_safe(uid, sizeof(uid), ans->uid);
@@ -437,8 +454,10 @@ static void log_review(const struct sl_answer *ans, double secs)
     log_safe(ns, sizeof(ns), ans->namespace_);
     log_safe(name, sizeof(name), ans->name);
     log_safe(op, sizeof(op), ans->operation);
-    sl_log_info("review uid=%s kind=%s object=%s/%s operation=%s verdict=%s%s (%.2f ms)", uid, kind,
-                ns, name, op, ans->allowed ? "allowed" : "denied",
+    sl_log_info("review endpoint=%s uid=%s kind=%s object=%s/%s operation=%s verdict=%s%s%s "
+                "(%.2f ms)",
+                ep == SL_EP_MUTATE ? "mutate" : "validate", uid, kind, ns, name, op,
+                ans->allowed ? "allowed" : "denied", ans->patched ? " patched" : "",
                 ans->evaluated ? "" : " (not evaluated)", secs * 1e3);
 }
 
@@ -453,12 +472,12 @@ static enum MHD_Result on_body_complete(struct req *rq, struct MHD_Connection *c
      * once (alloc.h): malloc and free were a quarter of the server's CPU time, and walking
      * a large review to free each node a fifth of a request's. */
     sl_arena_begin();
-    sl_review_answer(rq->prof, SL_EP_VALIDATE, rq->body.data, rq->body.len, &ans);
+    sl_review_answer(rq->prof, rq->ep, rq->body.data, rq->body.len, &ans);
     sl_arena_end();
     double secs = seconds_since(&start);
     if (ans.http_status == MHD_HTTP_OK) {
-        log_review(&ans, secs);
-        sl_metrics_count_review("validate", ans.allowed, secs);
+        log_review(&ans, rq->ep, secs);
+        sl_metrics_count_review(rq->ep == SL_EP_MUTATE ? "mutate" : "validate", ans.allowed, secs);
     } else {
         sl_log_info("bad review: HTTP %d", ans.http_status);
     }
@@ -478,7 +497,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     struct req *rq = *req_cls;
     if (rq == NULL)
         return first_call(cls, c, url, method, req_cls);
-    if (rq->route != ROUTE_VALIDATE) {
+    if (rq->route != ROUTE_VALIDATE && rq->route != ROUTE_MUTATE) {
         *upload_data_size = 0;
         return answer_get(rq->srv, c, rq->route);
     }
@@ -666,8 +685,7 @@ static enum sl_status start_daemon(struct sl_server *srv, const struct sl_server
     if (threads >= 2)
         extra[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
     if (trust != NULL)
-        extra[n++] =
-            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, unconst(trust)};
+        extra[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, unconst(trust)};
     extra[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
     srv->daemon = MHD_start_daemon(

@@ -211,9 +211,9 @@ START_TEST(test_engine_judges_image_change_and_seccomp_annotation_change)
 END_TEST
 
 /* A Deployment whose template runs as root, and an UPDATE of it. */
-#define ROOT_DEPLOYMENT                                                                     \
+#define ROOT_DEPLOYMENT                                                                       \
     "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},"    \
-    "\"spec\":{\"replicas\":1,\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"       \
+    "\"spec\":{\"replicas\":1,\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"     \
     "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"nginx:1\",\"securityContext\":{" \
     "\"privileged\":true}}]}}}}"
 

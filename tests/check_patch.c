@@ -36,18 +36,23 @@ static const struct {
     {"{\"name\":\"c\"}", "{\"name\":\"c\",\"securityContext\":{\"runAsNonRoot\":true}}",
      "[{\"op\":\"add\",\"path\":\"/securityContext\",\"value\":{\"runAsNonRoot\":true}}]"},
     /* A null parent is replaced. */
-    {"{\"sc\":null}", "{\"sc\":{\"x\":1}}", "[{\"op\":\"replace\",\"path\":\"/sc\",\"value\":{\"x\":1}}]"},
+    {"{\"sc\":null}", "{\"sc\":{\"x\":1}}",
+     "[{\"op\":\"replace\",\"path\":\"/sc\",\"value\":{\"x\":1}}]"},
     /* An empty parent gets its member. */
-    {"{\"sc\":{}}", "{\"sc\":{\"x\":false}}", "[{\"op\":\"add\",\"path\":\"/sc/x\",\"value\":false}]"},
+    {"{\"sc\":{}}", "{\"sc\":{\"x\":false}}",
+     "[{\"op\":\"add\",\"path\":\"/sc/x\",\"value\":false}]"},
     /* Array items: changed in place, appended at their index, removed from the end down. */
-    {"{\"d\":[\"all\"]}", "{\"d\":[\"ALL\"]}", "[{\"op\":\"replace\",\"path\":\"/d/0\",\"value\":\"ALL\"}]"},
+    {"{\"d\":[\"all\"]}", "{\"d\":[\"ALL\"]}",
+     "[{\"op\":\"replace\",\"path\":\"/d/0\",\"value\":\"ALL\"}]"},
     {"{\"v\":[1]}", "{\"v\":[1,2,3]}",
-     "[{\"op\":\"add\",\"path\":\"/v/1\",\"value\":2},{\"op\":\"add\",\"path\":\"/v/2\",\"value\":3}]"},
+     "[{\"op\":\"add\",\"path\":\"/v/1\",\"value\":2},{\"op\":\"add\",\"path\":\"/v/"
+     "2\",\"value\":3}]"},
     {"{\"v\":[1,2,3]}", "{\"v\":[1]}",
      "[{\"op\":\"remove\",\"path\":\"/v/2\"},{\"op\":\"remove\",\"path\":\"/v/1\"}]"},
     /* Members in the target's order; removals after; keys escaped. */
     {"{\"a/b\":1,\"gone\":2}", "{\"a/b\":5,\"~\":[]}",
-     "[{\"op\":\"replace\",\"path\":\"/a~1b\",\"value\":5},{\"op\":\"add\",\"path\":\"/~0\",\"value\":[]},"
+     "[{\"op\":\"replace\",\"path\":\"/a~1b\",\"value\":5},{\"op\":\"add\",\"path\":\"/"
+     "~0\",\"value\":[]},"
      "{\"op\":\"remove\",\"path\":\"/gone\"}]"},
     /* A type change is a replace; 1 and 1.0 differ in JSON's eyes here too. */
     {"{\"x\":\"1\"}", "{\"x\":1}", "[{\"op\":\"replace\",\"path\":\"/x\",\"value\":1}]"},

@@ -299,6 +299,37 @@ START_TEST(test_report_copies_what_it_is_given)
 }
 END_TEST
 
+START_TEST(test_report_marks_fixable_violations)
+{
+    /* A violation the profile's fixers would fix is marked, in text and in JSON. */
+    struct sl_report r;
+    sl_report_init(&r, "default");
+    struct sl_verdict v;
+    sl_engine_verdict_init(&v);
+    v.allowed = false;
+    v.evaluated = true;
+    v.code = 403;
+    sl_pss_findings_add(&v.findings, "runAsNonRoot", "runAsNonRoot != true", "pod must");
+    v.findings.items[0].fixable = true;
+    sl_pss_findings_add(&v.findings, "privileged", "privileged", "container \"a\" must not");
+    sl_report_add(&r, "p.yaml", 3, 0, "v1", "Pod", "app", "web", true, &v);
+    sl_engine_verdict_cleanup(&v);
+    char *text = sl_report_text(&r);
+    ck_assert_str_eq(text, "p.yaml:3: Pod app/web: runAsNonRoot: pod must (fixable)\n"
+                           "p.yaml:3: Pod app/web: privileged: container \"a\" must not\n"
+                           "1 object checked: 0 allowed, 1 denied; 0 skipped (no pod spec)\n");
+    free(text);
+    char *js = sl_report_json(&r);
+    json_t *j = tu_json(js);
+    json_t *vs = json_object_get(json_array_get(json_object_get(j, "objects"), 0), "violations");
+    ck_assert(json_is_true(json_object_get(json_array_get(vs, 0), "fixable")));
+    ck_assert(json_is_false(json_object_get(json_array_get(vs, 1), "fixable")));
+    json_decref(j);
+    free(js);
+    sl_report_cleanup(&r);
+}
+END_TEST
+
 /* The exact key set of a JSON object, in order. */
 static void expect_keys(const json_t *o, const char *const *keys, size_t n, const char *what)
 {
@@ -423,12 +454,13 @@ START_TEST(test_report_json_follows_documented_schema)
         ck_assert(json_is_array(json_object_get(o, "warnings")));
         ck_assert_uint_eq(json_array_size(json_object_get(o, "warnings")), 0);
     }
-    static const char *const vk[] = {"check", "reason", "detail"};
+    static const char *const vk[] = {"check", "reason", "detail", "fixable"};
     json_t *v = json_array_get(json_object_get(json_array_get(objs, 0), "violations"), 0);
-    expect_keys(v, vk, 3, "violation");
+    expect_keys(v, vk, 4, "violation");
     ck_assert_str_eq(str(v, "check"), "hostNamespaces");
     ck_assert_str_eq(str(v, "reason"), "host namespaces");
     ck_assert_str_eq(str(v, "detail"), "hostNetwork=true");
+    ck_assert(json_is_false(json_object_get(v, "fixable")));
 
     static const char *const ek[] = {"file", "line", "column", "message"};
     json_t *errs = json_object_get(j, "errors");
@@ -524,6 +556,7 @@ Suite *suite_report(void)
     tcase_add_test(tc, test_report_text_escapes_control_characters);
     tcase_add_test(tc, test_report_copies_what_it_is_given);
     tcase_add_test(tc, test_report_json_follows_documented_schema);
+    tcase_add_test(tc, test_report_marks_fixable_violations);
     tcase_add_test(tc, test_report_json_keeps_names_and_warnings_verbatim);
     tcase_add_test(tc, test_report_json_survives_a_name_that_is_not_utf8);
     suite_add_tcase(s, tc);

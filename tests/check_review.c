@@ -284,7 +284,6 @@ START_TEST(test_review_takes_kind_from_object_when_request_kind_absent)
 }
 END_TEST
 
-
 START_TEST(test_review_decode_reads_the_request)
 {
     char *body = review("admission.k8s.io/v1beta1", "\"u-7\"", "UPDATE", BAD_POD);

@@ -1,6 +1,7 @@
-/* engine: judge one object under one profile. It applies Pod Security Admission's scoping
- * (operations, subresources, significant pod updates, exemptions), finds the pod spec,
- * runs the checks and turns the findings into a verdict for the profile's mode. Pure. */
+/* engine: judge (/validate) or patch (/mutate) one object under one profile. It applies Pod
+ * Security Admission's scoping (operations, subresources, significant updates, exemptions),
+ * finds the pod spec, runs the checks or the fixers, and turns the findings into a verdict
+ * for the profile's mode. Pure. */
 #ifndef SOCKLOCK_ENGINE_H
 #define SOCKLOCK_ENGINE_H
 
@@ -24,6 +25,8 @@ struct sl_request {
     const char *username;
     const json_t *object;     /* may be NULL */
     const json_t *old_object; /* may be NULL */
+    bool as_written;          /* `check`: judge workload templates as written, every violation
+                               * counting, rather than as /validate does when pods are mutated */
 };
 
 struct sl_verdict {
@@ -35,7 +38,8 @@ struct sl_verdict {
     struct sl_findings findings; /* every violation found, whatever the mode */
     char **warnings;             /* AdmissionReview warnings (warn mode), each owned */
     size_t nwarnings;
-    char *audit; /* audit annotation value (audit mode), or NULL */
+    char *audit;   /* audit annotation value (audit mode), or NULL */
+    json_t *patch; /* /mutate: the RFC 6902 operations (non-empty), or NULL; owned */
 };
 
 void sl_engine_verdict_init(struct sl_verdict *v);
@@ -45,6 +49,15 @@ void sl_engine_verdict_cleanup(struct sl_verdict *v);
  * cannot be understood is a denial with code 400 that says why (fail closed). */
 void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
                     struct sl_verdict *out);
+
+/* Answers /mutate for req under prof into out (initialised by the caller): always allowed;
+ * out->patch holds the operations that bring the object's pods into compliance as far as the
+ * profile's fixers may go, or NULL when nothing changes or nothing may; out->findings the
+ * violations left after the patch, which out->warnings name ("not fixed: ..."). An object
+ * that cannot be understood gets no patch and a warning. out->patch is made with jansson
+ * (inside the caller's arena when there is one, see alloc.h). */
+void sl_engine_mutate(const struct sl_profile *prof, const struct sl_request *req,
+                      struct sl_verdict *out);
 
 /* Builds the denial message "KIND \"NAME\" violates profile \"PROFILE\": reason (detail), ..."
  * from findings, at most `max` bytes (cut with "... (N more)"). Caller frees. */

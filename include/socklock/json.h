@@ -37,12 +37,11 @@ static inline json_t *sl_json_mut(const json_t *v)
  *   json_real from strtod(), bit for bit jansson's; overflow to infinity is an error ("real
  *   number overflow"), underflow gives 0 or a subnormal as in jansson;
  * - arrays and objects nested deeper than max_depth (capped at SL_JSON_DEPTH_CAP) are an
- *   error, SL_E_LIMIT ("maximum parsing depth reached"); "[]" is depth 1, "[[1]]" is depth 2. jansson
- *   counts scalars as one more level and stops at 2048, so with any max_depth up to 2047
- *   both judge every text nested no deeper than max_depth alike.
- * One deliberate difference: jansson silently drops a single NUL byte that directly
- * follows a number, true, false or null ("[1\0]" loads as [1]); this parser rejects every
- * NUL byte outside a string as RFC 8259 requires.
+ *   error, SL_E_LIMIT ("maximum parsing depth reached"); "[]" is depth 1, "[[1]]" is depth 2.
+ * jansson counts scalars as one more level and stops at 2048, so with any max_depth up to 2047 both
+ * judge every text nested no deeper than max_depth alike. One deliberate difference: jansson
+ * silently drops a single NUL byte that directly follows a number, true, false or null ("[1\0]"
+ * loads as [1]); this parser rejects every NUL byte outside a string as RFC 8259 requires.
  *
  * Never reads outside buf[0..len); buf need not be NUL-terminated and may be NULL when len
  * is 0. On success *out is a new reference. On failure *out is NULL, the status is

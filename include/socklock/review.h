@@ -47,7 +47,8 @@ enum sl_status sl_review_decode(const char *body, size_t len, struct sl_review *
 void sl_review_cleanup(struct sl_review *r);
 
 /* Writes the AdmissionReview response for verdict v on review r: apiVersion and uid echoed,
- * status {Failure, code, reason, message} when denied, warnings, auditAnnotations. *body is
+ * status {Failure, code, reason, message} when denied, warnings, auditAnnotations, and
+ * patchType JSONPatch with the base64 of v->patch when there is a patch. *body is
  * a new compact JSON text that the caller frees, outside any arena. SL_E_INTERNAL when the
  * verdict holds text JSON cannot carry (never expected: texts are built from valid UTF-8). */
 enum sl_status sl_review_encode(const struct sl_review *r, const struct sl_verdict *v, char **body,
@@ -66,9 +67,11 @@ struct sl_answer {
     char operation[16];
     bool allowed;
     bool evaluated;
+    bool patched; /* the answer carries a patch */
 };
 
-/* Decodes `body`, judges it under `prof` at endpoint `ep`, and encodes the answer into ans:
+/* Decodes `body`, judges it (SL_EP_VALIDATE) or patches it (SL_EP_MUTATE) under `prof`, and
+ * encodes the answer into ans:
  * HTTP 200 with the AdmissionReview response, or 400 with {"error": "..."} for a body that
  * is not an AdmissionReview. Every JSON value it makes is released before it returns; a
  * caller that wraps the call in sl_arena_begin()/sl_arena_end() has them all taken from

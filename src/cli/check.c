@@ -25,19 +25,17 @@ struct check_opts {
     const char *level;
     const char *version;
     bool json;
+    bool as_webhook;
 };
 
 /* SL_OK to go on, or SL_E_USAGE (printed); *help when --help was asked for (printed). */
 static enum sl_status parse_args(int argc, char **argv, struct check_opts *o, bool *help)
 {
     static const struct option opts[] = {
-        {"policy", required_argument, NULL, 'p'},
-        {"profile", required_argument, NULL, 'P'},
-        {"level", required_argument, NULL, 'l'},
-        {"version", required_argument, NULL, 'v'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"policy", required_argument, NULL, 'p'}, {"profile", required_argument, NULL, 'P'},
+        {"level", required_argument, NULL, 'l'},  {"version", required_argument, NULL, 'v'},
+        {"output", required_argument, NULL, 'o'}, {"as-webhook", no_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     int c;
     *help = false;
@@ -63,6 +61,9 @@ static enum sl_status parse_args(int argc, char **argv, struct check_opts *o, bo
             }
             o->json = strcmp(optarg, "json") == 0;
             break;
+        case 'w':
+            o->as_webhook = true;
+            break;
         case 'h':
             *help = true;
             return SL_OK;
@@ -75,7 +76,8 @@ static enum sl_status parse_args(int argc, char **argv, struct check_opts *o, bo
         return SL_E_USAGE;
     }
     if ((o->level != NULL || o->version != NULL) && (o->policy != NULL || o->profile != NULL)) {
-        cli_usage(&cli_check, stderr, "--level/--version cannot be combined with --policy/--profile");
+        cli_usage(&cli_check, stderr,
+                  "--level/--version cannot be combined with --policy/--profile");
         return SL_E_USAGE;
     }
     return SL_OK;
@@ -121,9 +123,16 @@ static const char *str_or(const json_t *obj, const char *key, const char *dflt)
     return s != NULL && s[0] != '\0' ? s : dflt;
 }
 
+/* What a run judges by, and where the verdicts go. */
+struct run {
+    const struct sl_profile *prof;
+    bool as_written; /* templates judged like pods (not --as-webhook) */
+    struct sl_report *report;
+};
+
 /* Judges one object as a CREATE of it and records the verdict. */
-static void check_object(const struct sl_profile *prof, const struct sl_manifest_file *f,
-                         const struct sl_manifest_obj *mo, struct sl_report *r)
+static void check_object(const struct run *run, const struct sl_manifest_file *f,
+                         const struct sl_manifest_obj *mo)
 {
     const json_t *obj = mo->object;
     const json_t *meta = json_object_get(obj, "metadata");
@@ -143,15 +152,17 @@ static void check_object(const struct sl_profile *prof, const struct sl_manifest
         .username = "",
         .object = obj,
         .old_object = NULL,
+        .as_written = run->as_written,
     };
     struct sl_verdict v;
     sl_engine_verdict_init(&v);
-    sl_engine_eval(prof, &req, &v);
+    sl_engine_eval(run->prof, &req, &v);
     /* An object with a pod spec that was not judged is exempt; one without (another kind,
      * or a partial manifest such as a kustomize patch with no template) is skipped. */
     struct sl_podref ref;
     bool carries_pod = sl_workload_find(obj, group, kind, &ref, NULL) != SL_E_NOTFOUND;
-    sl_report_add(r, f->name, mo->line, mo->doc, api_version, kind, ns, name, carries_pod, &v);
+    sl_report_add(run->report, f->name, mo->line, mo->doc, api_version, kind, ns, name, carries_pod,
+                  &v);
     sl_engine_verdict_cleanup(&v);
 }
 
@@ -161,16 +172,16 @@ static void report_error(struct sl_report *r, const struct sl_error *err)
     sl_report_add_error(r, err);
 }
 
-static void check_file(const struct sl_profile *prof, const char *path, struct sl_report *r)
+static void check_file(const struct run *run, const char *path)
 {
     struct sl_manifest_file f;
     struct sl_error err = {0};
     if (sl_manifest_load(path, &f, &err) != SL_OK) {
-        report_error(r, &err);
+        report_error(run->report, &err);
         return;
     }
     for (size_t i = 0; i < f.nobjs; i++)
-        check_object(prof, &f, &f.objs[i], r);
+        check_object(run, &f, &f.objs[i]);
     sl_manifest_file_cleanup(&f);
 }
 
@@ -189,13 +200,14 @@ static int run(int argc, char **argv)
     const struct sl_profile *prof = sl_policy_find(pol, profile_name);
     struct sl_report r;
     sl_report_init(&r, profile_name);
+    struct run run = {.prof = prof, .as_written = !o.as_webhook, .report = &r};
     for (int i = optind; i < argc; i++) {
         struct sl_strlist files = {0};
         struct sl_error err = {0};
         if (sl_manifest_expand(argv[i], &files, &err) != SL_OK)
             report_error(&r, &err);
         for (size_t j = 0; j < files.len; j++)
-            check_file(prof, files.items[j], &r);
+            check_file(&run, files.items[j]);
         sl_strlist_cleanup(&files);
     }
     char *out = o.json ? sl_report_json(&r) : sl_report_text(&r);
@@ -213,11 +225,14 @@ static int run(int argc, char **argv)
 const struct cli_command cli_check = {
     .name = "check",
     .synopsis = "[--policy FILE] [--profile NAME] [--level LEVEL] [--version VER]"
-                " [--output text|json] PATH...",
+                " [--output text|json] [--as-webhook] PATH...",
     .summary = "check manifest files offline, as the webhook would judge them",
-    .help = "  PATH is a file, a folder (its *.yaml, *.yml and *.json files, recursively) or - for\n"
-            "  stdin. --level (privileged, baseline, restricted) and --version (v1.0 ... latest)\n"
-            "  judge by the plain Pod Security Standards instead of a policy profile. Exit\n"
-            "  status: 0 nothing denied, 1 something denied, 2 an error.\n",
+    .help =
+        "  PATH is a file, a folder (its *.yaml, *.yml and *.json files, recursively) or - for\n"
+        "  stdin. --level (privileged, baseline, restricted) and --version (v1.0 ... latest)\n"
+        "  judge by the plain Pod Security Standards instead of a policy profile. Manifests\n"
+        "  are judged as written (a violation that /mutate or `fix` would fix still counts,\n"
+        "  marked fixable); --as-webhook gives /validate's verdict instead. Exit status: 0\n"
+        "  nothing denied, 1 something denied, 2 an error.\n",
     .run = run,
 };

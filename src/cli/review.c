@@ -13,10 +13,12 @@ static int run(int argc, char **argv)
     static const struct option opts[] = {
         {"policy", required_argument, NULL, 'p'},
         {"profile", required_argument, NULL, 'P'},
+        {"mutate", no_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *policy_path = NULL, *profile = "default";
+    enum sl_endpoint ep = SL_EP_VALIDATE;
     int c;
     while ((c = cli_getopt(&cli_review, argc, argv, ":h", opts)) != -1) {
         switch (c) {
@@ -25,6 +27,9 @@ static int run(int argc, char **argv)
             break;
         case 'P':
             profile = optarg;
+            break;
+        case 'm':
+            ep = SL_EP_MUTATE;
             break;
         case 'h':
             return SL_EXIT_OK;
@@ -53,7 +58,7 @@ static int run(int argc, char **argv)
         cli_print_error(&err);
         goto out;
     }
-    sl_review_answer(prof, SL_EP_VALIDATE, b.data, b.len, &ans);
+    sl_review_answer(prof, ep, b.data, b.len, &ans);
     if (ans.http_status != 200) {
         /* The server would answer HTTP 400 with this body; say so on stderr too. */
         fprintf(stderr, "socklock: %s: HTTP %d: %.*s\n", path, ans.http_status, (int)ans.len,
@@ -72,8 +77,9 @@ out:
 
 const struct cli_command cli_review = {
     .name = "review",
-    .synopsis = "[--policy FILE] [--profile NAME] [FILE|-]",
+    .synopsis = "[--policy FILE] [--profile NAME] [--mutate] [FILE|-]",
     .summary = "answer one AdmissionReview (JSON) as the server would",
-    .help = NULL,
+    .help = "  As /validate answers it, or with --mutate as /mutate does (the patch is base64 in\n"
+            "  response.patch).\n",
     .run = run,
 };

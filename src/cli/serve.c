@@ -85,14 +85,10 @@ static int run_server(const struct sl_server_config *cfg)
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},
-        {"cert", required_argument, NULL, 'c'},
-        {"key", required_argument, NULL, 'k'},
-        {"client-ca", required_argument, NULL, 'a'},
-        {"policy", required_argument, NULL, 'p'},
-        {"threads", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"listen", required_argument, NULL, 'l'}, {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},    {"client-ca", required_argument, NULL, 'a'},
+        {"policy", required_argument, NULL, 'p'}, {"threads", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     struct sl_server_config cfg = {
         .listen = "0.0.0.0:8443",

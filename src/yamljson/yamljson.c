@@ -66,7 +66,7 @@ struct frame {
 struct anchor {
     json_t *value; /* NULL while the anchored node is still open */
     size_t nodes;
-    char *key; /* for a scalar: its mapping-key form, or NULL */
+    char *key;               /* for a scalar: its mapping-key form, or NULL */
     struct sl_error key_err; /* why it cannot be a mapping key, when key is NULL */
 };
 
@@ -91,7 +91,7 @@ struct item {
     size_t nodes;
     int line;
     int column;
-    size_t pos_mark; /* position entries recorded before this node */
+    size_t pos_mark;                /* position entries recorded before this node */
     const struct yj_scalar *scalar; /* when the item is a scalar read just now */
     const char *key_form;           /* when the item is an alias of a scalar */
     const struct sl_error *key_err; /* when the item is an alias: why it is no key */
@@ -145,8 +145,7 @@ static void posmap_free(struct sl_yaml_posmap *m)
 
 /* Orders entries by the slot they describe: parent, then key (sequence items first), then
  * index. */
-static int slot_cmp(const struct pos_entry *a, const json_t *parent, const char *key,
-                    size_t index)
+static int slot_cmp(const struct pos_entry *a, const json_t *parent, const char *key, size_t index)
 {
     uintptr_t pa = (uintptr_t)a->parent, pb = (uintptr_t)parent;
     if (pa != pb)

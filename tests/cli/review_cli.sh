@@ -30,9 +30,34 @@ python3 -c '
 import json,sys; r=json.load(open(sys.argv[1]))["response"]
 assert r["allowed"] is True and "status" not in r and "patch" not in r, r' "$t/ok" || fail "compliant pod not allowed"
 
-# The typical Deployment: Sock Shop carts, denied for what the talk's lessons miss.
+# The typical Deployment: Sock Shop carts, missing what the talk's lessons miss. The default
+# profile mutates pods, so /validate allows it and says what its pods will get; without
+# mutation (levels.yaml) it is denied for the same checks.
 "$bin" review "$fx/deployment-sockshop.json" > "$t/dep" || fail "deployment review exited $?"
-grep -q 'deployment \\"carts\\" violates profile \\"default\\"' "$t/dep" || fail "deployment message: $(cat "$t/dep")"
+python3 - "$t/dep" <<'PY' || fail "deployment answer: $(cat "$t/dep")"
+import json, sys
+resp = json.load(open(sys.argv[1]))["response"]
+assert resp["allowed"] is True and "status" not in resp, resp
+w = resp["warnings"]
+assert all(x.startswith("socklock default: pods will be patched: ") for x in w), w
+assert any("allowPrivilegeEscalation != false" in x for x in w), w
+PY
+"$bin" review --policy tests/fixtures/policy/levels.yaml --profile restricted "$fx/deployment-sockshop.json" > "$t/dep2" \
+    || fail "deployment review exited $?"
+grep -q 'deployment \\"carts\\" violates profile \\"restricted\\"' "$t/dep2" || fail "deployment message: $(cat "$t/dep2")"
+
+# --mutate: the answer /mutate gives, a JSONPatch for the root pod, decoded independently.
+"$bin" review --mutate "$fx/pod-root.json" > "$t/m" || fail "mutate review exited $?"
+python3 - "$t/m" <<'PY' || fail "mutate answer: $(cat "$t/m")"
+import base64, json, sys
+resp = json.load(open(sys.argv[1]))["response"]
+assert resp["allowed"] is True and resp["patchType"] == "JSONPatch", resp
+ops = json.loads(base64.b64decode(resp["patch"]))
+paths = [o["path"] for o in ops]
+assert "/spec/securityContext" in paths and all(o["op"] == "add" for o in ops), ops
+# runAsUser: 0 is explicit and the default profile does not override it: a warning.
+assert any("not fixed: runAsUser=0" in w for w in resp["warnings"]), resp["warnings"]
+PY
 
 # Bad input: exit 2 and the server's 400 body on stderr.
 printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}' > "$t/bad.json"

@@ -1,11 +1,15 @@
-/* HTTP contract of the running server: routes, reviews, and every error status of
- * TESTPLAN.md §5.6, each followed by a good request on a new connection. */
+/* HTTP contract of the running server: routes, reviews on both endpoints, every error
+ * status of docs/admission.md, each followed by a good request on a new connection, and
+ * reviews from many connections at once (which the ThreadSanitizer run relies on). */
 #include "itest.h"
 #include "socklock/alloc.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -197,9 +201,142 @@ START_TEST(test_keep_alive)
 }
 END_TEST
 
+/* The patch of a /mutate answer, base64-decoded with OpenSSL (not socklock's code) and
+ * parsed. Returns a new reference, or NULL when the answer has no patch. */
+static json_t *decoded_patch(const json_t *resp)
+{
+    const char *b64 = json_string_value(json_object_get(resp, "patch"));
+    if (b64 == NULL)
+        return NULL;
+    size_t n = strlen(b64);
+    unsigned char *raw = sl_xmalloc(n + 1);
+    int len = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n);
+    ck_assert_int_ge(len, 0);
+    /* EVP_DecodeBlock counts the padding as zero bytes. */
+    while (n > 0 && b64[--n] == '=')
+        len--;
+    json_error_t je;
+    json_t *patch = json_loadb((const char *)raw, (size_t)len, 0, &je);
+    ck_assert_msg(patch != NULL, "patch is not JSON: %s", je.text);
+    free(raw);
+    return patch;
+}
+
+START_TEST(test_mutate_patches_a_pod)
+{
+    /* A pod with nothing set: /mutate answers allowed, with a JSONPatch that fills in the
+     * restricted fields; a compliant pod gets no patch fields at all. */
+    static const char bare[] =
+        "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"
+        "\"uid\":\"m-1\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
+        "\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},"
+        "\"namespace\":\"shop\",\"name\":\"web\",\"operation\":\"CREATE\",\"object\":{"
+        "\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\"},\"spec\":{"
+        "\"containers\":[{\"name\":\"app\",\"image\":\"nginx\"}]}}}}";
+    struct it_resp r;
+    post("/mutate", "application/json", bare, &r);
+    ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
+    json_t *doc = tu_json(r.body);
+    json_t *resp = json_object_get(doc, "response");
+    ck_assert_str_eq(json_string_value(json_object_get(resp, "uid")), "m-1");
+    ck_assert(json_is_true(json_object_get(resp, "allowed")));
+    ck_assert_str_eq(json_string_value(json_object_get(resp, "patchType")), "JSONPatch");
+    json_t *patch = decoded_patch(resp);
+    ck_assert(json_is_array(patch) && json_array_size(patch) > 0);
+    char *text = json_dumps(patch, JSON_COMPACT);
+    ck_assert_msg(strstr(text, "\"path\":\"/spec/securityContext\"") != NULL, "%s", text);
+    ck_assert_msg(strstr(text, "{\"op\":\"add\",\"path\":\"/spec/containers/0/securityContext\","
+                               "\"value\":{\"allowPrivilegeEscalation\":false,") != NULL,
+                  "%s", text);
+    free(text);
+    json_decref(patch);
+    json_decref(doc);
+    it_resp_cleanup(&r);
+
+    char *good = it_review_good("admission.k8s.io/v1", "m-2");
+    post("/mutate/default", "application/json", good, &r);
+    json_t *doc2 = NULL;
+    json_t *resp2 = expect_review(&r, "admission.k8s.io/v1", "m-2", &doc2);
+    ck_assert(json_is_true(json_object_get(resp2, "allowed")));
+    json_decref(doc2);
+    it_resp_cleanup(&r);
+    free(good);
+
+    /* /mutate never denies: a pod no patch can fix is allowed, with warnings. */
+    char *bad = it_review_bad("admission.k8s.io/v1", "m-3");
+    post("/mutate", "application/json", bad, &r);
+    ck_assert_int_eq(r.status, 200);
+    json_t *doc3 = tu_json(r.body);
+    json_t *resp3 = json_object_get(doc3, "response");
+    ck_assert(json_is_true(json_object_get(resp3, "allowed")));
+    ck_assert_int_gt(json_array_size(json_object_get(resp3, "warnings")), 0);
+    json_decref(doc3);
+    it_resp_cleanup(&r);
+    free(bad);
+    it_assert_alive(PORT);
+}
+END_TEST
+
+/* Many clients at once, each on its own keep-alive connection, on both endpoints: every
+ * answer is the one for its own request. The server's thread pool shares the policy and
+ * the counters; this is what the ThreadSanitizer build (make tsan) is exercised with. */
+#define CONCURRENT_CLIENTS  8
+#define REQUESTS_PER_CLIENT 25
+
+struct client_run {
+    int id;
+    int good;
+};
+
+static void *client_thread(void *arg)
+{
+    struct client_run *run = arg;
+    for (int i = 0; i < REQUESTS_PER_CLIENT; i++) {
+        char uid[64];
+        snprintf(uid, sizeof(uid), "c%d-r%d", run->id, i);
+        char *body = i % 2 ? it_review_bad("admission.k8s.io/v1", uid)
+                           : it_review_good("admission.k8s.io/v1", uid);
+        struct it_req q = {.path = i % 3 ? "/validate" : "/mutate",
+                           .ctype = "application/json",
+                           .body = body,
+                           .len = strlen(body)};
+        struct it_resp r;
+        it_request(PORT, &q, &r);
+        json_error_t je;
+        json_t *doc = r.status == 200 ? json_loads(r.body, 0, &je) : NULL;
+        const char *got =
+            json_string_value(json_object_get(json_object_get(doc, "response"), "uid"));
+        if (got != NULL && strcmp(got, uid) == 0)
+            run->good++;
+        json_decref(doc);
+        it_resp_cleanup(&r);
+        free(body);
+    }
+    return NULL;
+}
+
+START_TEST(test_concurrent_reviews)
+{
+    pthread_t t[CONCURRENT_CLIENTS];
+    struct client_run runs[CONCURRENT_CLIENTS];
+    for (int i = 0; i < CONCURRENT_CLIENTS; i++) {
+        runs[i] = (struct client_run){.id = i, .good = 0};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, client_thread, &runs[i]), 0);
+    }
+    int good = 0;
+    for (int i = 0; i < CONCURRENT_CLIENTS; i++) {
+        pthread_join(t[i], NULL);
+        good += runs[i].good;
+    }
+    ck_assert_int_eq(good, CONCURRENT_CLIENTS * REQUESTS_PER_CLIENT);
+    it_assert_alive(PORT);
+}
+END_TEST
+
 START_TEST(test_not_found)
 {
-    static const char *const paths[] = {"/nope", "/", "/validate/a/b", "/mutate", "/healthz/x"};
+    static const char *const paths[] = {"/nope",     "/",          "/validate/a/b", "/mutate/a/b",
+                                        "/mutate/x", "/healthz/x", "/validatex",    "/mutates"};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         struct it_resp r;
         get(paths[i], &r);
@@ -507,6 +644,8 @@ Suite *it_suite_http(void)
     tcase_add_test(tc, test_named_profile);
     tcase_add_test(tc, test_keep_alive);
     tcase_add_test(tc, test_not_found);
+    tcase_add_test(tc, test_mutate_patches_a_pod);
+    tcase_add_test(tc, test_concurrent_reviews);
     tcase_add_test(tc, test_wrong_method);
     tcase_add_test(tc, test_media_type);
     tcase_add_test(tc, test_too_large_declared);

@@ -3,7 +3,8 @@
 conformance/admission-review/index.tsv (real AdmissionReview/AdmissionRequest v1 requests from
 other projects' webhook tests) through `socklock review`, under two plain Pod Security
 Standards profiles (baseline and restricted, `latest`, enforce, no readOnlyRootFilesystem, no
-exemptions). What a user of the webhook sees is asserted:
+exemptions, no mutation: the plain Pod Security Standards, templates judged like pods). What a
+user of the webhook sees is asserted:
 
 * the answer is an AdmissionReview with the request's apiVersion and kind, and response.uid is
   request.uid exactly;
@@ -37,16 +38,19 @@ profiles:
     version: latest
     mode: enforce
     readOnlyRootFilesystem: false
+    mutate: false
   restricted:
     level: restricted
     version: latest
     mode: enforce
     readOnlyRootFilesystem: false
+    mutate: false
   restricted-warn:
     level: restricted
     version: latest
     mode: warn
     readOnlyRootFilesystem: false
+    mutate: false
 """
 
 # Pod Security Admission's ForbiddenReason for each check id (k8s.io/pod-security-admission

@@ -31,14 +31,17 @@ profiles:
     level: baseline
     version: latest
     readOnlyRootFilesystem: false
+    mutate: false
   restricted:
     level: restricted
     version: latest
     readOnlyRootFilesystem: false
+    mutate: false
   rofs:
     level: privileged
     version: latest
     readOnlyRootFilesystem: true
+    mutate: false
 """
 
 # socklock check id and the profile it runs under, per expected.tsv `pss_check` (or, where
