@@ -11,7 +11,7 @@ TEST_PKGS = check libcurl
 # the compiler, the libraries, and the tools the tests drive.
 DEB_PKGS  = gcc libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libssl-dev \
             libgnutls28-dev check libcurl4-openssl-dev python3 python3-yaml python3-jsonpatch \
-            valgrind curl openssl ca-certificates prometheus
+            valgrind curl openssl ca-certificates golang-go golang-github-evanphx-json-patch-dev prometheus
 
 ifeq ($(SANITIZE),1)
 VARIANT  ?= asan
@@ -68,7 +68,7 @@ UNITS     = $(BUILD)/tests/run_units
 INTEG     = $(BUILD)/tests/run_integration
 
 .PHONY: all run test deps install clean format format-check units integration bench valgrind fuzz \
-        lint tsan FORCE
+        lint tsan replay FORCE
 FORCE:
 
 all: socklock
@@ -147,12 +147,40 @@ units: $(UNITS)
 integration: $(INTEG) $(BIN)
 	SOCKLOCK_BIN=$(BIN) $(INTEG)
 
+# The patches /mutate makes are applied in the tests by github.com/evanphx/json-patch, the
+# library the API server applies them with (Debian's golang-github-evanphx-json-patch-dev),
+# built in GOPATH mode from Debian's packages: no network.
+JSONPATCH = build/tools/jsonpatch
+$(JSONPATCH): tests/tools/jsonpatch/main.go
+	@mkdir -p $(dir $@)
+	@echo "  GO      $<"
+	$(Q)GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(CURDIR)/build/gocache \
+	    go build -o $@ ./tests/tools/jsonpatch
+TEST_ENV = SOCKLOCK_BIN=$(BIN) SOCKLOCK_JSONPATCH=$(CURDIR)/$(JSONPATCH)
+
+# Every fuzz target also builds as a plain program (tests/fuzz/replay.c) that replays its
+# corpus: the fixtures, the vendored AdmissionReviews and what tests/fuzz/corpus keeps. make
+# test runs them under each build (ASan and UBSan with SANITIZE=1).
+FUZZ_TARGETS = $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c)))
+REPLAYS      = $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/%_replay)
+FUZZ_SEEDS   = tests/fixtures/reviews tests/conformance/admission-review/wrapped \
+               tests/bench/payloads
+$(BUILD)/tests/fuzz/%_replay: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o \
+                              $(BUILD)/libsocklock.a
+	$(Q)$(CC) $(LDOPT) -o $@ $^ $(LIBS)
+replay: $(REPLAYS)
+	@for t in $(FUZZ_TARGETS); do \
+	  $(BUILD)/tests/fuzz/$${t}_replay $$t $(FUZZ_SEEDS) \
+	      $$(test -d tests/fuzz/corpus/$$t && echo tests/fuzz/corpus/$$t) || exit 1; \
+	done
+
 test: deps
-	$(MAKE) --no-print-directory $(BIN) $(UNITS) $(INTEG)
+	$(MAKE) --no-print-directory $(BIN) $(UNITS) $(INTEG) $(JSONPATCH) $(REPLAYS)
 	@if [ "$(VARIANT)" = release ]; then cp $(BIN) ./socklock.tmp && mv -f ./socklock.tmp ./socklock; fi
-	SOCKLOCK_BIN=$(BIN) $(UNITS)
+	$(TEST_ENV) $(UNITS)
 	SOCKLOCK_BIN=$(BIN) $(INTEG)
 	SOCKLOCK_BIN=$(BIN) sh tests/run_cli.sh
+	$(MAKE) --no-print-directory replay
 
 $(BUILD)/tests/review_bench: $(BUILD)/tests/bench/review_bench.o $(BUILD)/libsocklock.a
 	$(CC) $(LDOPT) -o $@ $^ $(LIBS)
@@ -176,7 +204,7 @@ fuzz: deps
 	  clang $(FUZZ_FLAGS) tests/fuzz/$$t.c $(FUZZ_SRCS) $(PKG_LIBS) -o build/fuzz/$$t || exit 1; \
 	  mkdir -p build/fuzz/corpus-$$t; \
 	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=2 -rss_limit_mb=1024 \
-	      -max_len=65536 build/fuzz/corpus-$$t tests/fixtures/reviews || exit 1; \
+	      -max_len=65536 build/fuzz/corpus-$$t $(FUZZ_SEEDS) || exit 1; \
 	done
 
 # The unit suites under valgrind, in one process (Check's fork mode hides children), and a
@@ -184,8 +212,8 @@ fuzz: deps
 VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
            --error-exitcode=99
 valgrind: deps
-	$(MAKE) --no-print-directory $(UNITS) $(BIN)
-	CK_FORK=no SOCKLOCK_BIN=$(BIN) $(VALGRIND) $(UNITS)
+	$(MAKE) --no-print-directory $(UNITS) $(BIN) $(JSONPATCH)
+	CK_FORK=no $(TEST_ENV) $(VALGRIND) $(UNITS)
 	SOCKLOCK_BIN=$(BIN) sh tests/valgrind_server.sh
 
 bench: $(BUILD)/tests/review_bench $(BUILD)/tests/json_bench $(BIN)
