@@ -1,8 +1,9 @@
 #!/bin/sh
 # socklock lives by its own rules: its deploy/ manifests pass `socklock check` under the
 # default profile's checks with no exemptions (its own namespace is exempt by default, so
-# the plain default would prove nothing), and the webhook configuration is the one
-# TESTPLAN §1.3 and §5.11 ask for.
+# the plain default would prove nothing), and the webhook configurations say what
+# docs/admission.md says: pods fail closed, templates are advisory, mutation fails open and
+# may be called again, namespaces are chosen by the label a user cannot forge.
 set -u
 bin=${SOCKLOCK_BIN:-./socklock}
 fail() { echo "deploy_self_check: $*"; exit 1; }
@@ -27,6 +28,17 @@ for h in hooks.values():
     assert "objectSelector" not in h
 work = hooks["workloads.validate.socklock.dev"]
 assert work["failurePolicy"] == "Ignore"
+mdocs = [d for d in yaml.safe_load_all(open("deploy/base/mutatingwebhookconfiguration.yaml")) if d]
+assert mdocs[0]["kind"] == "MutatingWebhookConfiguration"
+(m,) = mdocs[0]["webhooks"]
+assert m["failurePolicy"] == "Ignore" and m["reinvocationPolicy"] == "IfNeeded"
+assert m["sideEffects"] == "None" and m["timeoutSeconds"] == 5
+assert m["clientConfig"]["service"]["path"] == "/mutate"
+assert m["namespaceSelector"] == pods["namespaceSelector"] and "objectSelector" not in m
+rules = {(tuple(r["operations"]), tuple(r["resources"])) for r in m["rules"]}
+assert rules == {(("CREATE",), ("pods",)), (("UPDATE",), ("pods/ephemeralcontainers",))}, rules
+kust = yaml.safe_load(open("deploy/base/kustomization.yaml"))
+assert "mutatingwebhookconfiguration.yaml" in kust["resources"]
 dep = yaml.safe_load(open("deploy/base/deployment.yaml"))
 pod = dep["spec"]["template"]["spec"]
 assert pod["automountServiceAccountToken"] is False
