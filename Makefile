@@ -217,7 +217,8 @@ valgrind: deps
 	SOCKLOCK_BIN=$(BIN) sh tests/valgrind_server.sh
 
 bench: $(BUILD)/tests/review_bench $(BUILD)/tests/json_bench $(BIN)
-	@for p in $(BENCH_PAYLOADS); do $(BUILD)/tests/review_bench $$p 20000; done
+	@for p in $(BENCH_PAYLOADS); do for e in validate mutate; do \
+	    $(BUILD)/tests/review_bench $$p 20000 $$e; done; done
 	@for p in $(BENCH_PAYLOADS); do $(BUILD)/tests/json_bench $$p; done
 	@ls -l $(BIN) | awk '{print "binary: " $$5 " bytes (with debug info)"}'
 	@strip -o $(BUILD)/socklock.stripped $(BIN) && ls -l $(BUILD)/socklock.stripped | awk '{print "binary: " $$5 " bytes stripped"}' 

@@ -21,13 +21,14 @@
 void sl_patch_pointer_append(struct sl_buf *b, const char *token)
 {
     (void)sl_buf_puts(b, "/");
-    for (const char *p = token; *p != '\0'; p++) {
-        if (*p == '~')
-            (void)sl_buf_puts(b, "~0");
-        else if (*p == '/')
-            (void)sl_buf_puts(b, "~1");
-        else
-            (void)sl_buf_append(b, p, 1);
+    for (const char *p = token; *p != '\0';) {
+        size_t plain = strcspn(p, "~/");
+        (void)sl_buf_append(b, p, plain);
+        p += plain;
+        if (*p != '\0') {
+            (void)sl_buf_puts(b, *p == '~' ? "~0" : "~1");
+            p++;
+        }
     }
 }
 
@@ -41,43 +42,53 @@ static void add_op(json_t *ops, const char *op, const char *path, const json_t *
     json_array_append_new(ops, o);
 }
 
-/* The pointer `at` plus one member or index, as a new string. */
-static char *child_key(const char *at, const char *key)
+/* The pointer being compared, grown and cut back as the walk descends and returns, so no
+ * node costs an allocation unless it becomes an operation. */
+static size_t push_key(struct sl_buf *at, const char *key)
 {
-    struct sl_buf b;
-    sl_buf_init(&b, 0);
-    (void)sl_buf_puts(&b, at);
-    sl_patch_pointer_append(&b, key);
-    return sl_buf_detach(&b, NULL);
+    size_t mark = at->len;
+    sl_patch_pointer_append(at, key);
+    return mark;
 }
 
-static char *child_index(const char *at, size_t i)
+static size_t push_index(struct sl_buf *at, size_t i)
 {
-    return sl_xasprintf("%s/%zu", at, i);
+    size_t mark = at->len;
+    (void)sl_buf_printf(at, "/%zu", i);
+    return mark;
+}
+
+static void pop(struct sl_buf *at, size_t mark)
+{
+    at->len = mark;
+    at->data[mark] = '\0';
 }
 
 /* NOLINTNEXTLINE(misc-no-recursion): one frame per level of the values, bounded by their depth */
-static void diff(const json_t *from, const json_t *to, const char *at, json_t *ops)
+static void diff(const json_t *from, const json_t *to, struct sl_buf *at, json_t *ops)
 {
+    /* A value shared by both documents is unchanged (the fixers share what they leave). */
+    if (from == to)
+        return;
     if (json_is_object(from) && json_is_object(to)) {
         const char *key;
         const json_t *v;
         json_object_foreach(sl_json_mut(to), key, v)
         {
             const json_t *old = json_object_get(from, key);
-            char *path = child_key(at, key);
+            size_t mark = push_key(at, key);
             if (old == NULL)
-                add_op(ops, "add", path, v);
+                add_op(ops, "add", at->data, v);
             else
-                diff(old, v, path, ops);
-            free(path);
+                diff(old, v, at, ops);
+            pop(at, mark);
         }
         json_object_foreach(sl_json_mut(from), key, v)
         {
             if (json_object_get(to, key) == NULL) {
-                char *path = child_key(at, key);
-                add_op(ops, "remove", path, NULL);
-                free(path);
+                size_t mark = push_key(at, key);
+                add_op(ops, "remove", at->data, NULL);
+                pop(at, mark);
             }
         }
         return;
@@ -85,29 +96,33 @@ static void diff(const json_t *from, const json_t *to, const char *at, json_t *o
     if (json_is_array(from) && json_is_array(to)) {
         size_t nf = json_array_size(from), nt = json_array_size(to);
         for (size_t i = 0; i < nf && i < nt; i++) {
-            char *path = child_index(at, i);
-            diff(json_array_get(from, i), json_array_get(to, i), path, ops);
-            free(path);
+            size_t mark = push_index(at, i);
+            diff(json_array_get(from, i), json_array_get(to, i), at, ops);
+            pop(at, mark);
         }
         for (size_t i = nf; i < nt; i++) {
-            char *path = child_index(at, i);
-            add_op(ops, "add", path, json_array_get(to, i));
-            free(path);
+            size_t mark = push_index(at, i);
+            add_op(ops, "add", at->data, json_array_get(to, i));
+            pop(at, mark);
         }
         for (size_t i = nf; i-- > nt;) {
-            char *path = child_index(at, i);
-            add_op(ops, "remove", path, NULL);
-            free(path);
+            size_t mark = push_index(at, i);
+            add_op(ops, "remove", at->data, NULL);
+            pop(at, mark);
         }
         return;
     }
     if (!json_equal(from, to))
-        add_op(ops, "replace", at, to);
+        add_op(ops, "replace", at->data, to);
 }
 
 void sl_patch_diff(const json_t *from, const json_t *to, const char *at, json_t *ops)
 {
-    diff(from, to, at != NULL ? at : "", ops);
+    struct sl_buf path;
+    sl_buf_init(&path, 0);
+    (void)sl_buf_puts(&path, at != NULL ? at : "");
+    diff(from, to, &path, ops);
+    sl_buf_cleanup(&path);
 }
 
 /* ---- apply ---- */
@@ -148,7 +163,25 @@ static bool parse_index(const char *tok, size_t *out)
     return true;
 }
 
-/* Finds the parent of the value `path` names, and the last token (a new string). */
+/* The container `child` as a shallow copy of its own, put in its place in `parent` (at key or
+ * index), so writing into it never changes a value another document shares. jansson's
+ * json_t carries its reference count in the open (json_incref is an inline on it). */
+static json_t *own_child(json_t *parent, const char *key, size_t index, json_t *child)
+{
+    /* A container held once, by this parent alone, is the document's own already (copied by
+     * an earlier operation, or never shared): copying it again would only cost time. */
+    if ((!json_is_object(child) && !json_is_array(child)) || child->refcount == 1)
+        return child;
+    json_t *copy = json_copy(child);
+    if (json_is_object(parent))
+        json_object_set_new(parent, key, copy);
+    else
+        json_array_set_new(parent, index, copy);
+    return copy;
+}
+
+/* Finds the parent of the value `path` names, and the last token (a new string). Every
+ * container on the way, the parent included, is made the document's own first. */
 static enum sl_status resolve_parent(json_t *doc, const char *path, json_t **parent, char **last)
 {
     if (path[0] != '/')
@@ -167,11 +200,13 @@ static enum sl_status resolve_parent(json_t *doc, const char *path, json_t **par
             return SL_OK;
         }
         json_t *next = NULL;
-        size_t i;
+        size_t i = 0;
         if (json_is_object(cur))
             next = json_object_get(cur, tok);
         else if (json_is_array(cur) && parse_index(tok, &i))
             next = json_array_get(cur, i);
+        if (next != NULL)
+            next = own_child(cur, tok, i, next);
         free(tok);
         if (next == NULL)
             return SL_E_INVALID;
@@ -197,6 +232,12 @@ static enum sl_status apply_one(json_t **doc, const char *op, const char *path, 
         json_decref(*doc);
         *doc = json_deep_copy(value);
         return SL_OK;
+    }
+    /* The root too is made the document's own before anything below it changes. */
+    if ((json_is_object(*doc) || json_is_array(*doc)) && (*doc)->refcount > 1) {
+        json_t *own = json_copy(*doc);
+        json_decref(*doc);
+        *doc = own;
     }
     json_t *parent = NULL;
     char *last = NULL;

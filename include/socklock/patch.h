@@ -23,11 +23,16 @@ void sl_patch_pointer_append(struct sl_buf *b, const char *token);
  * - arrays are compared item by item; items `to` has past the end of `from` are "add"ed at
  *   their index, items `from` has past the end of `to` are removed from the last one down;
  * - any other change (a scalar, a type, null to an object) is one "replace".
- * Members come in `to`'s order, so the operations' order is stable. Borrows from and to. */
+ * A value both documents share (the same pointer) is unchanged and not walked. Members come
+ * in `to`'s order, so the operations' order is stable. Borrows from and to. */
 void sl_patch_diff(const json_t *from, const json_t *to, const char *at, json_t *ops);
 
 /* Applies ops ("add", "remove", "replace" and "test", as RFC 6902 and evanphx/json-patch do
- * them) to *doc, which may be replaced (a root "add" or "replace"). SL_E_INVALID with err
+ * them) to *doc, which may be replaced. Copy on write: the root and every array and object on
+ * an operation's path are replaced by shallow copies before anything below them changes, so
+ * a value *doc shares with another document (json_incref of it, sl_pss_fix's copies) is
+ * never modified, and applying to a new reference of a document leaves that document as it
+ * was. SL_E_INVALID with err
  * saying which operation failed, and why, when an operation is malformed, names a path that
  * does not exist, or is of another kind; *doc may then be partly patched. Borrows ops. */
 enum sl_status sl_patch_apply(json_t **doc, const json_t *ops, struct sl_error *err);

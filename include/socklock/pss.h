@@ -98,18 +98,21 @@ struct sl_pss_fix_opts {
     const struct sl_strlist *only_ephemeral;
 };
 
-/* Fixes `out`, the caller's deep copy of `spec`, by the fixer of every check that
- * sl_pss_eval() would run under opts (in force, not overridden, not waived for this pod):
+/* Makes *out, a fixed copy of `spec`, by the fixer of every check that sl_pss_eval() would
+ * run under opts (in force, not overridden, not waived for this pod):
  * it fills in what is unset (runAsNonRoot, allowPrivilegeEscalation, capabilities drop ALL,
  * seccomp RuntimeDefault, readOnlyRootFilesystem with a /tmp emptyDir, runAsUser where fix
  * names one), normalises capability names ("all" to "ALL"), and replaces explicit values only
  * for the checks fix->override names. It never sets a field the API forbids for the pod
  * (Linux-only fields on Windows pods, allowPrivilegeEscalation=false beside privileged or
- * CAP_SYS_ADMIN). Violations no fixer may fix are left as they are. Decisions are made on
- * `meta` and `spec`, which are borrowed and unchanged; `out` must have spec's structure.
- * Errors as sl_pss_eval() (the pod cannot be understood); out is then unchanged. */
+ * CAP_SYS_ADMIN). Violations no fixer may fix are left as they are.
+ * *out is a new reference that shares with spec every value no fixer may write (env, probes,
+ * images, ...): only the objects on the way to securityContext, volumes and volumeMounts are
+ * its own. So compare it with spec (sl_patch_diff, json_equal) but never change it in place.
+ * Borrows meta and spec, which are unchanged. Errors as sl_pss_eval() (the pod cannot be
+ * understood); *out is then NULL. */
 enum sl_status sl_pss_fix(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
-                          const struct sl_pss_fix_opts *fix, json_t *out, struct sl_error *err);
+                          const struct sl_pss_fix_opts *fix, json_t **out, struct sl_error *err);
 
 /* The most versioned rows one check has. */
 #define SL_PSS_MAX_VERSIONS 6

@@ -18,6 +18,7 @@
 
 #include "socklock/alloc.h"
 #include "socklock/buf.h"
+#include "socklock/json.h"
 #include "socklock/patch.h"
 
 enum sl_status eng_fix_copy(const struct sl_profile *prof, const struct sl_podref *ref,
@@ -32,13 +33,7 @@ enum sl_status eng_fix_copy(const struct sl_profile *prof, const struct sl_podre
         .tmp_size_limit = prof->mutate.tmp_size_limit,
         .only_ephemeral = only_ephemeral,
     };
-    *fixed = json_deep_copy(ref->spec);
-    enum sl_status rc = sl_pss_fix(ref->meta, ref->spec, &opts, &fix, *fixed, err);
-    if (rc != SL_OK) {
-        sl_arena_release(*fixed);
-        *fixed = NULL;
-    }
-    return rc;
+    return sl_pss_fix(ref->meta, ref->spec, &opts, &fix, fixed, err);
 }
 
 /* The names of the ephemeral containers an UPDATE of pods/ephemeralcontainers adds. */
@@ -100,7 +95,9 @@ static json_t *checked_patch(const struct sl_profile *prof, const struct sl_podr
     json_t *patch = NULL;
     sl_patch_diff(ref->spec, fixed, "", ops);
     if (json_array_size(ops) > 0) {
-        json_t *replay = json_deep_copy(ref->spec);
+        /* Copy on write: the replay shares what no operation touches with the request, and
+         * json_equal compares shared values by pointer. */
+        json_t *replay = json_incref(sl_json_mut(ref->spec));
         if (sl_patch_apply(&replay, ops, NULL) == SL_OK && json_equal(replay, fixed))
             patch = at_pointer(ops, ref->pointer);
         else

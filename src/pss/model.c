@@ -9,6 +9,7 @@
  * hostPort 0..65535). Everything decoded is borrowed from the JSON values. */
 #include "pss_int.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,17 +25,55 @@ static const json_t *member(const json_t *obj, const char *key)
     return json_is_null(v) ? NULL : v;
 }
 
-static enum sl_status type_error(struct sl_error *err, const char *path, const char *key,
-                                 const char *what)
+/* Where a value sits, for error messages only: a chain built on the stack as the decoder
+ * descends ("spec", "containers", 1, "securityContext"), turned into text only when an error
+ * names it. Formatting every path eagerly cost a third of a review. */
+struct mpath {
+    const struct mpath *up;
+    const char *key; /* a member, or NULL for an array index */
+    size_t index;
+};
+
+/* NOLINTNEXTLINE(misc-no-recursion): one frame per level of the path, a handful */
+static void path_put(struct sl_buf *b, const struct mpath *p)
 {
-    if (key)
-        sl_error_set(err, "%s.%s is not %s", path, key, what);
+    if (p == NULL)
+        return;
+    path_put(b, p->up);
+    if (p->key == NULL)
+        (void)sl_buf_printf(b, "[%zu]", p->index);
     else
-        sl_error_set(err, "%s is not %s", path, what);
+        (void)sl_buf_printf(b, "%s%s", p->up != NULL ? "." : "", p->key);
+}
+
+/* Sets err to "PATH[.KEY] " followed by the formatted rest. */
+static enum sl_status path_error(struct sl_error *err, const struct mpath *path, const char *key,
+                                 const char *fmt, ...) SL_PRINTF(4, 5);
+
+static enum sl_status path_error(struct sl_error *err, const struct mpath *path, const char *key,
+                                 const char *fmt, ...)
+{
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    struct mpath last = {path, key, 0};
+    path_put(&b, key != NULL ? &last : path);
+    char rest[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rest, sizeof(rest), fmt, ap);
+    va_end(ap);
+    sl_error_set(err, "%s %s", b.data, rest);
+    sl_buf_cleanup(&b);
     return SL_E_INVALID;
 }
 
-static enum sl_status get_object(const json_t *obj, const char *key, const char *path,
+static enum sl_status type_error(struct sl_error *err, const struct mpath *path, const char *key,
+                                 const char *what)
+{
+    return path_error(err, path, key, "is not %s", what);
+}
+
+static enum sl_status get_object(const json_t *obj, const char *key, const struct mpath *path,
                                  const json_t **out, struct sl_error *err)
 {
     *out = member(obj, key);
@@ -43,7 +82,7 @@ static enum sl_status get_object(const json_t *obj, const char *key, const char 
     return SL_OK;
 }
 
-static enum sl_status get_array(const json_t *obj, const char *key, const char *path,
+static enum sl_status get_array(const json_t *obj, const char *key, const struct mpath *path,
                                 const json_t **out, struct sl_error *err)
 {
     *out = member(obj, key);
@@ -53,7 +92,7 @@ static enum sl_status get_array(const json_t *obj, const char *key, const char *
 }
 
 /* A string field; "" when absent (Go's zero value). */
-static enum sl_status get_string(const json_t *obj, const char *key, const char *path,
+static enum sl_status get_string(const json_t *obj, const char *key, const struct mpath *path,
                                  const char **out, struct sl_error *err)
 {
     const json_t *v = member(obj, key);
@@ -66,7 +105,7 @@ static enum sl_status get_string(const json_t *obj, const char *key, const char 
     return SL_OK;
 }
 
-static enum sl_status get_tri(const json_t *obj, const char *key, const char *path,
+static enum sl_status get_tri(const json_t *obj, const char *key, const struct mpath *path,
                               enum pss_tri *out, struct sl_error *err)
 {
     const json_t *v = member(obj, key);
@@ -80,8 +119,9 @@ static enum sl_status get_tri(const json_t *obj, const char *key, const char *pa
 }
 
 /* An integer field within [min, max]; *set is false when absent. */
-static enum sl_status get_int(const json_t *obj, const char *key, const char *path, long long min,
-                              long long max, bool *set, long long *out, struct sl_error *err)
+static enum sl_status get_int(const json_t *obj, const char *key, const struct mpath *path,
+                              long long min, long long max, bool *set, long long *out,
+                              struct sl_error *err)
 {
     const json_t *v = member(obj, key);
     *set = false;
@@ -92,8 +132,7 @@ static enum sl_status get_int(const json_t *obj, const char *key, const char *pa
         return type_error(err, path, key, "an integer");
     long long n = json_integer_value(v);
     if (n < min || n > max) {
-        sl_error_set(err, "%s.%s is out of range (%lld..%lld)", path, key, min, max);
-        return SL_E_INVALID;
+        return path_error(err, path, key, "is out of range (%lld..%lld)", min, max);
     }
     *set = true;
     *out = n;
@@ -101,7 +140,7 @@ static enum sl_status get_int(const json_t *obj, const char *key, const char *pa
 }
 
 /* An array of strings, such as capabilities.add; NULL when absent. */
-static enum sl_status get_string_array(const json_t *obj, const char *key, const char *path,
+static enum sl_status get_string_array(const json_t *obj, const char *key, const struct mpath *path,
                                        const json_t **out, struct sl_error *err)
 {
     enum sl_status rc = get_array(obj, key, path, out, err);
@@ -112,15 +151,15 @@ static enum sl_status get_string_array(const json_t *obj, const char *key, const
     json_array_foreach(*out, i, v)
     {
         if (!json_is_string(v)) {
-            sl_error_set(err, "%s.%s[%zu] is not a string", path, key, i);
-            return SL_E_INVALID;
+            struct mpath list = {path, key, 0}, item = {&list, NULL, i};
+            return type_error(err, &item, NULL, "a string");
         }
     }
     return SL_OK;
 }
 
 /* Decodes a profile object (seccompProfile, appArmorProfile) member of sc. */
-static enum sl_status get_profile(const json_t *sc, const char *key, const char *path,
+static enum sl_status get_profile(const json_t *sc, const char *key, const struct mpath *path,
                                   struct pss_profile *out, struct sl_error *err)
 {
     const json_t *p;
@@ -129,17 +168,15 @@ static enum sl_status get_profile(const json_t *sc, const char *key, const char 
     out->type = "";
     if (rc != SL_OK || !p)
         return rc;
-    char sub[160];
-    snprintf(sub, sizeof(sub), "%s.%s", path, key);
-    return get_string(p, "type", sub, &out->type, err);
+    struct mpath sub = {path, key, 0};
+    return get_string(p, "type", &sub, &out->type, err);
 }
 
 /* Decodes the fields pod and container securityContexts share. `path` names sc. */
-static enum sl_status decode_sc(const json_t *sc, const char *path, struct pss_sc *out,
+static enum sl_status decode_sc(const json_t *sc, const struct mpath *path, struct pss_sc *out,
                                 struct sl_error *err)
 {
     enum sl_status rc;
-    char sub[160];
     const json_t *o;
 
     memset(out, 0, sizeof(*out));
@@ -161,19 +198,19 @@ static enum sl_status decode_sc(const json_t *sc, const char *path, struct pss_s
     if ((rc = get_object(sc, "seLinuxOptions", path, &o, err)) != SL_OK)
         return rc;
     if (o) {
-        snprintf(sub, sizeof(sub), "%s.seLinuxOptions", path);
+        struct mpath sub = {path, "seLinuxOptions", 0};
         out->selinux.set = true;
-        if ((rc = get_string(o, "type", sub, &out->selinux.type, err)) != SL_OK ||
-            (rc = get_string(o, "user", sub, &out->selinux.user, err)) != SL_OK ||
-            (rc = get_string(o, "role", sub, &out->selinux.role, err)) != SL_OK)
+        if ((rc = get_string(o, "type", &sub, &out->selinux.type, err)) != SL_OK ||
+            (rc = get_string(o, "user", &sub, &out->selinux.user, err)) != SL_OK ||
+            (rc = get_string(o, "role", &sub, &out->selinux.role, err)) != SL_OK)
             return rc;
     }
 
     if ((rc = get_object(sc, "windowsOptions", path, &o, err)) != SL_OK)
         return rc;
     if (o) {
-        snprintf(sub, sizeof(sub), "%s.windowsOptions", path);
-        if ((rc = get_tri(o, "hostProcess", sub, &out->host_process, err)) != SL_OK)
+        struct mpath sub = {path, "windowsOptions", 0};
+        if ((rc = get_tri(o, "hostProcess", &sub, &out->host_process, err)) != SL_OK)
             return rc;
     }
     return SL_OK;
@@ -181,11 +218,10 @@ static enum sl_status decode_sc(const json_t *sc, const char *path, struct pss_s
 
 /* Records the host of an httpGet or tcpSocket action inside `handler` (a probe or a
  * lifecycle handler object, already checked). */
-static enum sl_status decode_handler_hosts(const json_t *handler, const char *path,
+static enum sl_status decode_handler_hosts(const json_t *handler, const struct mpath *path,
                                            struct pss_container *c, struct sl_error *err)
 {
     static const char *const actions[] = {"httpGet", "tcpSocket"};
-    char sub[192];
     for (size_t i = 0; i < SL_ARRAY_LEN(actions); i++) {
         const json_t *a;
         const char *host;
@@ -194,8 +230,8 @@ static enum sl_status decode_handler_hosts(const json_t *handler, const char *pa
             return rc;
         if (!a)
             continue;
-        snprintf(sub, sizeof(sub), "%s.%s", path, actions[i]);
-        if ((rc = get_string(a, "host", sub, &host, err)) != SL_OK)
+        struct mpath sub = {path, actions[i], 0};
+        if ((rc = get_string(a, "host", &sub, &host, err)) != SL_OK)
             return rc;
         if (*host && c->nhosts < PSS_MAX_HOSTS)
             c->hosts[c->nhosts++] = host;
@@ -203,12 +239,11 @@ static enum sl_status decode_handler_hosts(const json_t *handler, const char *pa
     return SL_OK;
 }
 
-static enum sl_status decode_hosts(const json_t *ctr, const char *path, struct pss_container *c,
-                                   struct sl_error *err)
+static enum sl_status decode_hosts(const json_t *ctr, const struct mpath *path,
+                                   struct pss_container *c, struct sl_error *err)
 {
     static const char *const probes[] = {"livenessProbe", "readinessProbe", "startupProbe"};
     static const char *const hooks[] = {"postStart", "preStop"};
-    char sub[160];
     const json_t *o, *lc;
     enum sl_status rc;
 
@@ -217,53 +252,53 @@ static enum sl_status decode_hosts(const json_t *ctr, const char *path, struct p
             return rc;
         if (!o)
             continue;
-        snprintf(sub, sizeof(sub), "%s.%s", path, probes[i]);
-        if ((rc = decode_handler_hosts(o, sub, c, err)) != SL_OK)
+        struct mpath sub = {path, probes[i], 0};
+        if ((rc = decode_handler_hosts(o, &sub, c, err)) != SL_OK)
             return rc;
     }
     if ((rc = get_object(ctr, "lifecycle", path, &lc, err)) != SL_OK || !lc)
         return rc;
+    struct mpath lsub = {path, "lifecycle", 0};
     for (size_t i = 0; i < SL_ARRAY_LEN(hooks); i++) {
-        snprintf(sub, sizeof(sub), "%s.lifecycle", path);
-        if ((rc = get_object(lc, hooks[i], sub, &o, err)) != SL_OK)
+        if ((rc = get_object(lc, hooks[i], &lsub, &o, err)) != SL_OK)
             return rc;
         if (!o)
             continue;
-        snprintf(sub, sizeof(sub), "%s.lifecycle.%s", path, hooks[i]);
-        if ((rc = decode_handler_hosts(o, sub, c, err)) != SL_OK)
+        struct mpath sub = {&lsub, hooks[i], 0};
+        if ((rc = decode_handler_hosts(o, &sub, c, err)) != SL_OK)
             return rc;
     }
     return SL_OK;
 }
 
-static enum sl_status decode_ports(const json_t *ctr, const char *path, struct pss_container *c,
-                                   struct sl_error *err)
+static enum sl_status decode_ports(const json_t *ctr, const struct mpath *path,
+                                   struct pss_container *c, struct sl_error *err)
 {
     enum sl_status rc = get_array(ctr, "ports", path, &c->ports, err);
     if (rc != SL_OK || !c->ports)
         return rc;
     size_t i;
     const json_t *p;
-    char sub[160];
+    struct mpath ports = {path, "ports", 0};
     json_array_foreach(c->ports, i, p)
     {
-        snprintf(sub, sizeof(sub), "%s.ports[%zu]", path, i);
+        struct mpath sub = {&ports, NULL, i};
         if (!json_is_object(p))
-            return type_error(err, sub, NULL, "an object");
+            return type_error(err, &sub, NULL, "an object");
         bool set;
         long long port;
-        if ((rc = get_int(p, "hostPort", sub, 0, 65535, &set, &port, err)) != SL_OK)
+        if ((rc = get_int(p, "hostPort", &sub, 0, 65535, &set, &port, err)) != SL_OK)
             return rc;
     }
     return SL_OK;
 }
 
-static enum sl_status decode_container(const json_t *ctr, const char *path, struct pss_container *c,
-                                       struct sl_error *err)
+static enum sl_status decode_container(const json_t *ctr, const struct mpath *path,
+                                       struct pss_container *c, struct sl_error *err)
 {
     enum sl_status rc;
     const json_t *sc, *caps;
-    char sub[160];
+    struct mpath sub = {path, "securityContext", 0};
 
     memset(c, 0, sizeof(*c));
     if (!json_is_object(ctr))
@@ -272,26 +307,25 @@ static enum sl_status decode_container(const json_t *ctr, const char *path, stru
         return rc;
     if ((rc = get_object(ctr, "securityContext", path, &sc, err)) != SL_OK)
         return rc;
-    snprintf(sub, sizeof(sub), "%s.securityContext", path);
-    if ((rc = decode_sc(sc, sub, &c->sc, err)) != SL_OK)
+    if ((rc = decode_sc(sc, &sub, &c->sc, err)) != SL_OK)
         return rc;
     if (sc) {
-        if ((rc = get_tri(sc, "privileged", sub, &c->privileged, err)) != SL_OK ||
-            (rc = get_tri(sc, "allowPrivilegeEscalation", sub, &c->allow_priv_esc, err)) != SL_OK ||
-            (rc = get_tri(sc, "readOnlyRootFilesystem", sub, &c->ro_rootfs, err)) != SL_OK)
+        if ((rc = get_tri(sc, "privileged", &sub, &c->privileged, err)) != SL_OK ||
+            (rc = get_tri(sc, "allowPrivilegeEscalation", &sub, &c->allow_priv_esc, err)) !=
+                SL_OK ||
+            (rc = get_tri(sc, "readOnlyRootFilesystem", &sub, &c->ro_rootfs, err)) != SL_OK)
             return rc;
         const char *pm;
-        if ((rc = get_string(sc, "procMount", sub, &pm, err)) != SL_OK)
+        if ((rc = get_string(sc, "procMount", &sub, &pm, err)) != SL_OK)
             return rc;
         c->proc_mount = member(sc, "procMount") ? pm : NULL;
-        if ((rc = get_object(sc, "capabilities", sub, &caps, err)) != SL_OK)
+        if ((rc = get_object(sc, "capabilities", &sub, &caps, err)) != SL_OK)
             return rc;
         if (caps) {
-            char csub[192];
-            snprintf(csub, sizeof(csub), "%s.capabilities", sub);
+            struct mpath csub = {&sub, "capabilities", 0};
             c->caps_set = true;
-            if ((rc = get_string_array(caps, "add", csub, &c->cap_add, err)) != SL_OK ||
-                (rc = get_string_array(caps, "drop", csub, &c->cap_drop, err)) != SL_OK)
+            if ((rc = get_string_array(caps, "add", &csub, &c->cap_add, err)) != SL_OK ||
+                (rc = get_string_array(caps, "drop", &csub, &c->cap_drop, err)) != SL_OK)
                 return rc;
         }
     }
@@ -307,12 +341,13 @@ static enum sl_status decode_containers(struct pss_pod *pod, const json_t *spec,
                                         struct sl_error *err)
 {
     const char *const *lists = pss_list_names;
+    static const struct mpath spec_path = {NULL, "spec", 0};
     const json_t *arr[3];
     size_t total = 0;
     enum sl_status rc;
 
     for (size_t l = 0; l < 3; l++) {
-        if ((rc = get_array(spec, lists[l], "spec", &arr[l], err)) != SL_OK)
+        if ((rc = get_array(spec, lists[l], &spec_path, &arr[l], err)) != SL_OK)
             return rc;
         total += json_array_size(arr[l]);
     }
@@ -324,12 +359,12 @@ static enum sl_status decode_containers(struct pss_pod *pod, const json_t *spec,
     for (size_t l = 0; l < 3; l++) {
         size_t i;
         const json_t *ctr;
+        struct mpath list = {&spec_path, lists[l], 0};
         json_array_foreach(arr[l], i, ctr)
         {
-            char path[96];
-            snprintf(path, sizeof(path), "spec.%s[%zu]", lists[l], i);
+            struct mpath path = {&list, NULL, i};
             struct pss_container *c = &pod->containers[pod->ncontainers];
-            rc = decode_container(ctr, path, c, err);
+            rc = decode_container(ctr, &path, c, err);
             if (rc != SL_OK)
                 return rc;
             c->json = ctr;
@@ -379,8 +414,8 @@ static const struct {
     {"storageos", false},
 };
 
-static enum sl_status decode_volume(const json_t *v, const char *path, struct pss_volume *out,
-                                    struct sl_error *err)
+static enum sl_status decode_volume(const json_t *v, const struct mpath *path,
+                                    struct pss_volume *out, struct sl_error *err)
 {
     enum sl_status rc;
     bool allowed = false;
@@ -413,8 +448,10 @@ static enum sl_status decode_volume(const json_t *v, const char *path, struct ps
 
 static enum sl_status decode_volumes(struct pss_pod *pod, const json_t *spec, struct sl_error *err)
 {
+    static const struct mpath spec_path = {NULL, "spec", 0};
+    static const struct mpath vols_path = {&spec_path, "volumes", 0};
     const json_t *vols;
-    enum sl_status rc = get_array(spec, "volumes", "spec", &vols, err);
+    enum sl_status rc = get_array(spec, "volumes", &spec_path, &vols, err);
     if (rc != SL_OK || !vols)
         return rc;
     pod->volumes_json = vols;
@@ -428,9 +465,8 @@ static enum sl_status decode_volumes(struct pss_pod *pod, const json_t *spec, st
     const json_t *v;
     json_array_foreach(vols, i, v)
     {
-        char path[64];
-        snprintf(path, sizeof(path), "spec.volumes[%zu]", i);
-        if ((rc = decode_volume(v, path, &pod->volumes[i], err)) != SL_OK)
+        struct mpath path = {&vols_path, NULL, i};
+        if ((rc = decode_volume(v, &path, &pod->volumes[i], err)) != SL_OK)
             return rc;
         pod->nvolumes++;
     }
@@ -439,19 +475,21 @@ static enum sl_status decode_volumes(struct pss_pod *pod, const json_t *spec, st
 
 static enum sl_status decode_sysctls(struct pss_pod *pod, const json_t *sc, struct sl_error *err)
 {
-    enum sl_status rc = get_array(sc, "sysctls", "spec.securityContext", &pod->sysctls, err);
+    static const struct mpath spec_path = {NULL, "spec", 0};
+    static const struct mpath sc_path = {&spec_path, "securityContext", 0};
+    static const struct mpath sysctls_path = {&sc_path, "sysctls", 0};
+    enum sl_status rc = get_array(sc, "sysctls", &sc_path, &pod->sysctls, err);
     if (rc != SL_OK || !pod->sysctls)
         return rc;
     size_t i;
     const json_t *s;
     json_array_foreach(pod->sysctls, i, s)
     {
-        char path[80];
         const char *name;
-        snprintf(path, sizeof(path), "spec.securityContext.sysctls[%zu]", i);
+        struct mpath path = {&sysctls_path, NULL, i};
         if (!json_is_object(s))
-            return type_error(err, path, NULL, "an object");
-        if ((rc = get_string(s, "name", path, &name, err)) != SL_OK)
+            return type_error(err, &path, NULL, "an object");
+        if ((rc = get_string(s, "name", &path, &name, err)) != SL_OK)
             return rc;
     }
     return SL_OK;
@@ -461,9 +499,10 @@ static enum sl_status decode_meta(struct pss_pod *pod, const json_t *meta, struc
 {
     if (!meta || json_is_null(meta))
         return SL_OK;
+    static const struct mpath meta_path = {NULL, "metadata", 0};
     if (!json_is_object(meta))
-        return type_error(err, "metadata", NULL, "an object");
-    enum sl_status rc = get_object(meta, "annotations", "metadata", &pod->annotations, err);
+        return type_error(err, &meta_path, NULL, "an object");
+    enum sl_status rc = get_object(meta, "annotations", &meta_path, &pod->annotations, err);
     if (rc != SL_OK || !pod->annotations)
         return rc;
     const char *key;
@@ -485,36 +524,40 @@ enum sl_status pss_pod_decode(struct pss_pod *pod, const json_t *meta, const jso
     const json_t *sc, *os;
     enum pss_tri t;
 
+    static const struct mpath sp = {NULL, "spec", 0};
+    static const struct mpath os_path = {&sp, "os", 0};
+    static const struct mpath sc_path = {&sp, "securityContext", 0};
+
     memset(pod, 0, sizeof(*pod));
     if (!json_is_object(spec))
-        return type_error(err, "spec", NULL, "an object");
+        return type_error(err, &sp, NULL, "an object");
     if ((rc = decode_meta(pod, meta, err)) != SL_OK)
         return rc;
 
-    if ((rc = get_tri(spec, "hostNetwork", "spec", &t, err)) != SL_OK)
+    if ((rc = get_tri(spec, "hostNetwork", &sp, &t, err)) != SL_OK)
         return rc;
     pod->host_network = t == PSS_TRUE;
-    if ((rc = get_tri(spec, "hostPID", "spec", &t, err)) != SL_OK)
+    if ((rc = get_tri(spec, "hostPID", &sp, &t, err)) != SL_OK)
         return rc;
     pod->host_pid = t == PSS_TRUE;
-    if ((rc = get_tri(spec, "hostIPC", "spec", &t, err)) != SL_OK)
+    if ((rc = get_tri(spec, "hostIPC", &sp, &t, err)) != SL_OK)
         return rc;
     pod->host_ipc = t == PSS_TRUE;
-    if ((rc = get_tri(spec, "hostUsers", "spec", &pod->host_users, err)) != SL_OK)
+    if ((rc = get_tri(spec, "hostUsers", &sp, &pod->host_users, err)) != SL_OK)
         return rc;
 
-    if ((rc = get_object(spec, "os", "spec", &os, err)) != SL_OK)
+    if ((rc = get_object(spec, "os", &sp, &os, err)) != SL_OK)
         return rc;
     if (os) {
         const char *name;
-        if ((rc = get_string(os, "name", "spec.os", &name, err)) != SL_OK)
+        if ((rc = get_string(os, "name", &os_path, &name, err)) != SL_OK)
             return rc;
         pod->windows = strcmp(name, "windows") == 0;
     }
 
-    if ((rc = get_object(spec, "securityContext", "spec", &sc, err)) != SL_OK)
+    if ((rc = get_object(spec, "securityContext", &sp, &sc, err)) != SL_OK)
         return rc;
-    if ((rc = decode_sc(sc, "spec.securityContext", &pod->sc, err)) != SL_OK)
+    if ((rc = decode_sc(sc, &sc_path, &pod->sc, err)) != SL_OK)
         return rc;
     if (sc && (rc = decode_sysctls(pod, sc, err)) != SL_OK)
         return rc;

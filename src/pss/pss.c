@@ -31,6 +31,7 @@
 
 #include "pss_int.h"
 #include "socklock/alloc.h"
+#include "socklock/json.h"
 
 /* ---- allowed values, per version ---- */
 
@@ -408,10 +409,11 @@ static const struct pss_versioned *row_at(const struct pss_check *c, int version
 /* True when a restricted check in force at `version` replaces check c. */
 static bool overridden(const struct pss_check *c, int version, enum sl_level level)
 {
-    if (level != SL_LEVEL_RESTRICTED)
+    /* Only restricted checks override, and only baseline ones (sl_pss_table_check). */
+    if (level != SL_LEVEL_RESTRICTED || c->level != SL_LEVEL_BASELINE || c->extra)
         return false;
     for (size_t i = 0; i < pss_nchecks; i++) {
-        if (pss_checks[i].extra || pss_checks[i].level > level)
+        if (pss_checks[i].extra || pss_checks[i].level != SL_LEVEL_RESTRICTED)
             continue;
         const struct pss_versioned *row = row_at(&pss_checks[i], version);
         if (row != NULL && row->overrides != NULL && strcmp(row->overrides, c->id) == 0)
@@ -484,15 +486,55 @@ enum sl_status sl_pss_eval(const json_t *meta, const json_t *spec, const struct 
     return rc;
 }
 
+/* A copy of the pod spec that the fixers may write into: spec, its container lists and
+ * containers and its volumes are shallow copies (their members shared with spec), the
+ * securityContexts deep copies, volumeMounts shallow copies. Everything a fixer writes is the
+ * copy's own; env, probes and the rest stay shared, so fixing and comparing a large pod
+ * costs what its security fields cost. Run on a spec that decoded, so the lists are arrays. */
+static json_t *writable_copy(const json_t *spec)
+{
+    json_t *out = json_copy(sl_json_mut(spec));
+    const json_t *sc = json_object_get(spec, "securityContext");
+    if (json_is_object(sc))
+        json_object_set_new(out, "securityContext", json_deep_copy(sc));
+    const json_t *vols = json_object_get(spec, "volumes");
+    if (json_is_array(vols))
+        json_object_set_new(out, "volumes", json_copy(sl_json_mut(vols)));
+    for (size_t l = 0; l < 3; l++) {
+        const json_t *list = json_object_get(spec, pss_list_names[l]);
+        if (!json_is_array(list))
+            continue;
+        json_t *copy = json_array();
+        size_t i;
+        const json_t *c;
+        json_array_foreach(list, i, c)
+        {
+            json_t *cc = json_copy(sl_json_mut(c));
+            const json_t *csc = json_object_get(c, "securityContext");
+            if (json_is_object(csc))
+                json_object_set_new(cc, "securityContext", json_deep_copy(csc));
+            const json_t *mounts = json_object_get(c, "volumeMounts");
+            if (json_is_array(mounts))
+                json_object_set_new(cc, "volumeMounts", json_copy(sl_json_mut(mounts)));
+            json_array_append_new(copy, cc);
+        }
+        json_object_set_new(out, pss_list_names[l], copy);
+    }
+    return out;
+}
+
 enum sl_status sl_pss_fix(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
-                          const struct sl_pss_fix_opts *fix, json_t *out, struct sl_error *err)
+                          const struct sl_pss_fix_opts *fix, json_t **out, struct sl_error *err)
 {
     struct pss_pod pod;
     int version;
+    *out = NULL;
     enum sl_status rc = check_opts(opts, &version, err);
     if (rc != SL_OK)
         return rc;
     rc = pss_pod_decode(&pod, meta, spec, err);
+    if (rc == SL_OK)
+        *out = writable_copy(spec);
     for (size_t i = 0; rc == SL_OK && i < pss_nchecks; i++) {
         const struct pss_check *c = &pss_checks[i];
         const struct pss_versioned *row = row_in_force(c, &pod, opts, version);
@@ -500,7 +542,7 @@ enum sl_status sl_pss_fix(const json_t *meta, const json_t *spec, const struct s
             continue;
         struct pss_fix fx = {
             .pod = &pod,
-            .spec = out,
+            .spec = *out,
             .opts = fix,
             .override = fix->override != NULL && sl_strlist_has(fix->override, c->id),
         };
