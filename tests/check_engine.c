@@ -133,7 +133,7 @@ START_TEST(test_engine_ignores_psa_ignored_subresources_only)
         ck_assert_msg(r.v.allowed, "%s", ignored[i]);
         run_cleanup(&r);
     }
-    /* An unknown subresource carrying a pod (resize) is judged like an UPDATE (B-39). */
+    /* An unknown subresource carrying a pod (resize) is judged like an UPDATE. */
     struct run r = {0};
     r.obj = tu_json(ROOT_POD);
     r.old = tu_json(GOOD_POD);
@@ -345,7 +345,7 @@ START_TEST(test_engine_exempts_namespace_by_name_not_labels)
     ck_assert(!r.v.evaluated);
     run_cleanup(&r);
 
-    /* P-13: a pod's own labels never make it exempt. */
+    /* A pod's own labels never make it exempt: only the namespace name does. */
     struct run s = {0};
     s.obj = tu_json(ROOT_POD);
     json_object_set_new(json_object_get(s.obj, "metadata"), "labels",

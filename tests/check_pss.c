@@ -653,7 +653,7 @@ START_TEST(test_pss_table_is_psa_registry)
 }
 END_TEST
 
-/* Declared here for -Wmissing-prototypes; "extern" keeps the runner's grep to one match. */
+/* Declared for -Wmissing-prototypes; the runner finds the suite by this name. */
 extern Suite *suite_pss(void);
 
 Suite *suite_pss(void)

@@ -163,7 +163,8 @@ END_TEST
 
 START_TEST(test_review_rejects_parser_differentials)
 {
-    /* Duplicate keys anywhere (V16), NUL, lone surrogates, huge numbers. */
+    /* Duplicate keys anywhere, NUL, lone surrogates, huge numbers: a lenient parser would
+     * judge another object than the API server stores. */
     char *dup = review("admission.k8s.io/v1", "\"u\"", "CREATE",
                        "{\"kind\":\"Pod\",\"spec\":{\"hostNetwork\":true,\"hostNetwork\":false}}");
     expect_400(dup, "duplicate");

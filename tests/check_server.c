@@ -6,7 +6,7 @@
 
 START_TEST(test_server_parse_timeout)
 {
-    /* K-10: the API server sends ?timeout=Ns; garbage is ignored, the deadline capped. */
+    /* The API server sends ?timeout=Ns; garbage is ignored, the deadline capped. */
     static const struct {
         const char *in;
         unsigned want;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# A short server run under valgrind (TESTPLAN 5.12): good, denied and bad reviews, health
+# A short server run under valgrind: good, denied and bad reviews, health
 # and metrics, then SIGTERM; valgrind must report no error and no leak, and the server must
 # exit 0. Run by `make valgrind`; loopback only, bounded in time.
 set -u

@@ -20,7 +20,8 @@ if ! python3 -c 'import yaml' 2>/dev/null; then
     exit 1
 fi
 
-# run LABEL PATH: check_vs_review.py over PATH (check must exit 1); prints its count line.
+# run LABEL PATH COUNT: check_vs_review.py over PATH (check must exit 1) must find exactly
+# COUNT objects that agree and none that differ; prints its count line.
 run() {
     python3 tests/tools/check_vs_review.py "$2" 1 >"$tmp/out" 2>&1
     rc=$?
@@ -29,16 +30,16 @@ run() {
     echo "$1: $last"
     [ $rc -eq 0 ] || fail "$1: check_vs_review.py exited $rc"
     case $last in
-    "check vs review: "*" agree, 0 differ") ;;
-    *) fail "$1: no clean count line" ;;
+    "check vs review: $3 agree, 0 differ") ;;
+    *) fail "$1: want \"$3 agree, 0 differ\"" ;;
     esac
 }
 
 if [ -d "$dir" ] && [ -f "$dir/workloads.tsv" ]; then
-    run sock-shop "$dir"
+    run sock-shop "$dir" 121
 else
     fail "$dir missing (the data is vendored in tests/conformance)"
 fi
-run fixtures/tree tests/fixtures/manifests/tree
-run fixtures/list.yaml tests/fixtures/manifests/list.yaml
+run fixtures/tree tests/fixtures/manifests/tree 4
+run fixtures/list.yaml tests/fixtures/manifests/list.yaml 2
 exit $failed

@@ -1,4 +1,4 @@
-/* F4: bytes -> sl_json_parse, differential against jansson's json_loadb through the oracle
+/* fuzz_json: bytes -> sl_json_parse, differential against jansson's json_loadb through the oracle
  * in json_diff.h: both must accept or reject alike and, when they accept, build the same
  * value with the same types and bit-identical reals. Any disagreement aborts. Inputs of odd
  * length are parsed inside socklock's request arena (alloc.h), where the server will parse,

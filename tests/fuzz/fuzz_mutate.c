@@ -1,4 +1,4 @@
-/* F2: bytes -> /mutate's answer, under the embedded default profile, a restricted profile
+/* fuzz_mutate: bytes -> /mutate's answer, under the embedded default profile, a restricted profile
  * that may override every explicit value and names a runAsUser, and one that patches
  * templates (the input's length picks one). On every input: the answer is JSON and /mutate
  * never denies. On every input that decodes to a review with a patch: the patch is base64 of

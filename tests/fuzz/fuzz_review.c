@@ -1,4 +1,4 @@
-/* F1: bytes -> AdmissionReview decode, evaluation and answer, under every level and both
+/* fuzz_review: bytes -> AdmissionReview decode, evaluation and answer, under every level and both
  * plain and default profiles (the input's length picks one, so whole reviews are seeds).
  * Invariants: the answer is JSON; HTTP 200 answers are AdmissionReviews whose uid is the request's;
  * denial messages stay under 4 KiB. Build: make fuzz (clang, libFuzzer, ASan, UBSan). */

@@ -139,7 +139,7 @@ END_TEST
 
 START_TEST(test_uid_escapes_echoed)
 {
-    /* JSON escapes in the uid come back as the same decoded string (K-01). */
+    /* JSON escapes in the uid come back as the same decoded string. */
     char *body = it_review_good("admission.k8s.io/v1", "q\\\"\\u00e9x");
     struct it_resp r;
     post("/validate", "application/json", body, &r);
@@ -444,7 +444,7 @@ static CURLcode upload(const char *const *headers, curl_off_t declared, size_t t
 
 START_TEST(test_too_large_declared)
 {
-    /* B-05: 413 before the body, and with Expect: 100-continue not one body byte sent. */
+    /* 413 before the body, and with Expect: 100-continue not one body byte sent. */
     static const char *const hdrs[] = {"Content-Type: application/json", "Expect: 100-continue",
                                        NULL};
     long status = 0;
@@ -470,7 +470,7 @@ END_TEST
 
 START_TEST(test_chunked_too_large)
 {
-    /* B-06: a chunked body growing past the limit closes the connection, no answer. */
+    /* A chunked body growing past the limit closes the connection, no answer. */
     static const char *const hdrs[] = {"Content-Type: application/json",
                                        "Transfer-Encoding: chunked", NULL};
     long status = 0;
@@ -523,7 +523,7 @@ START_TEST(test_bad_bodies)
 }
 END_TEST
 
-/* Sends a raw request and asserts a 400 answer before the body (B-09, B-10, B-14). */
+/* Sends a raw request and asserts a 400 answer before the body. */
 static void expect_raw_400(const char *req, size_t len)
 {
     bool closed = false;
@@ -574,7 +574,7 @@ END_TEST
 
 START_TEST(test_request_deadline)
 {
-    /* B-08 / H-09: a body that stalls is closed at ?timeout=, before the default deadline
+    /* A body that stalls is closed at ?timeout=, before the default deadline
      * (10 s), and gets no answer. Shown by order, not by a clock: a stalled request without
      * ?timeout= is opened first, then one with ?timeout=1s; the second must be closed while
      * the first is still open. Were ?timeout= ignored, the first would close first. */
@@ -601,7 +601,7 @@ END_TEST
 
 START_TEST(test_oversized_headers_and_http2)
 {
-    /* B-11 and B-12: libmicrohttpd's own limits answer these (not JSON in 0.9.75); what
+    /* Oversized headers and HTTP/2: libmicrohttpd's own limits answer these (not JSON in 0.9.75); what
      * matters is the status and that the server goes on serving. */
     struct {
         char *req;

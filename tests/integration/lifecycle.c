@@ -1,5 +1,5 @@
-/* Process life: `certs` output, refusing bad certificates and settings at start (T-TLS-9),
- * and graceful shutdown on SIGTERM (TESTPLAN.md §3.7). */
+/* Process life: `certs` output, refusing bad certificates and settings at start,
+ * and graceful shutdown on SIGTERM (docs/admission.md, "Shutdown"). */
 #include "itest.h"
 
 #include <signal.h>

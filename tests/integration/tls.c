@@ -1,4 +1,4 @@
-/* TLS versions, hostname verification and mutual TLS (TESTPLAN.md §5.8). */
+/* TLS versions, hostname verification and mutual TLS (docs/admission.md, "TLS"). */
 #include "itest.h"
 
 #include <stdio.h>
@@ -40,7 +40,7 @@ END_TEST
 START_TEST(test_old_tls_refused)
 {
     /* The client allows TLS 1.0/1.1 and weak suites (SECLEVEL=0), so only the server's
-     * priority string can refuse them (T-TLS-1, T-TLS-2). */
+     * priority string can refuse them. */
     static const long versions[] = {CURL_SSLVERSION_TLSv1_0 | CURL_SSLVERSION_MAX_TLSv1_0,
                                     CURL_SSLVERSION_TLSv1_1 | CURL_SSLVERSION_MAX_TLSv1_1};
     for (size_t i = 0; i < 2; i++) {
@@ -52,7 +52,7 @@ START_TEST(test_old_tls_refused)
         ck_assert_int_eq(r.status, 0);
         it_resp_cleanup(&r);
     }
-    /* TLS 1.2 with a CBC suite is refused too (T-TLS-3). */
+    /* TLS 1.2 with a CBC suite is refused too. */
     struct it_req q = {.path = "/healthz",
                        .sslversion = CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2,
                        .cipher_list = "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"};
@@ -86,7 +86,7 @@ END_TEST
 
 START_TEST(test_mtls_requires_client_cert)
 {
-    /* T-TLS-10 and T-TLS-12. */
+    /* Reviews need a client certificate from the CA; health and metrics do not. */
     struct it_req q = {0};
     struct it_resp r;
     review_with(it_env.mtls.port, &q, &r);
