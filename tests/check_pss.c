@@ -11,18 +11,6 @@
 #include "socklock/pss.h"
 #include "testutil.h"
 
-/* Parses JSON written with single quotes. Returns a new reference. */
-static json_t *sq_json(const char *text)
-{
-    char *s = sl_xstrdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_t *v = tu_json(s);
-    free(s);
-    return v;
-}
-
 /* F_MULTI: other checks may fail too; the named one must be among them. */
 enum { F_RELAX = 1, F_RORFS = 2, F_MULTI = 4 };
 
@@ -30,7 +18,7 @@ enum { F_RELAX = 1, F_RORFS = 2, F_MULTI = 4 };
 static enum sl_status eval_pod(const char *pod, const char *level, const char *version, int flags,
                                const char *only, struct sl_findings *out, struct sl_error *err)
 {
-    json_t *obj = sq_json(pod);
+    json_t *obj = tu_json_sq(pod);
     struct sl_pss_opts opts = {.relax_user_ns = flags & F_RELAX,
                                .extras = (flags & F_RORFS) ? SL_PSS_EXTRA_READ_ONLY_ROOT_FS : 0u,
                                .only_check = only};
@@ -538,7 +526,7 @@ END_TEST
 
 START_TEST(test_pss_many_containers)
 {
-    json_t *pod = sq_json(POD("{" RSC ",'containers':[]}"));
+    json_t *pod = tu_json_sq(POD("{" RSC ",'containers':[]}"));
     json_t *ctrs = json_object_get(json_object_get(pod, "spec"), "containers");
     for (int i = 0; i < 10000; i++) {
         char name[32];

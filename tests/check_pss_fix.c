@@ -17,17 +17,6 @@
 
 Suite *suite_pss_fix(void); /* for the runner */
 
-static json_t *sq(const char *text)
-{
-    char *s = sl_xstrdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_t *v = tu_json(s);
-    free(s);
-    return v;
-}
-
 enum {
     RO = 1 << 0,       /* readOnlyRootFilesystem extra on */
     TMP = 1 << 1,      /* tmpDir */
@@ -209,8 +198,8 @@ static json_t *fix(const json_t *spec, int flags)
 
 START_TEST(test_pss_fix_makes_the_expected_patch)
 {
-    json_t *spec = sq(cases[_i].spec);
-    json_t *want = sq(cases[_i].ops);
+    json_t *spec = tu_json_sq(cases[_i].spec);
+    json_t *want = tu_json_sq(cases[_i].ops);
     json_t *ops = fix(spec, cases[_i].flags);
     char *got = json_dumps(ops, JSON_COMPACT);
     ck_assert_msg(json_equal(ops, want), "%s:\n got %s", cases[_i].name, got);
@@ -231,7 +220,7 @@ END_TEST
 
 START_TEST(test_pss_fix_leaves_what_it_cannot_understand)
 {
-    json_t *spec = sq("{'containers':{}}");
+    json_t *spec = tu_json_sq("{'containers':{}}");
     json_t *out = spec;
     struct sl_pss_opts opts = {.level = SL_LEVEL_RESTRICTED, .version = SL_VERSION_LATEST};
     struct sl_pss_fix_opts fo = {.run_as_user = -1};

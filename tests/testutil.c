@@ -59,6 +59,17 @@ json_t *tu_json(const char *text)
     return v;
 }
 
+json_t *tu_json_sq(const char *text)
+{
+    char *s = sl_xstrdup(text);
+    for (char *p = s; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    json_t *v = tu_json(s);
+    free(s);
+    return v;
+}
+
 json_t *tu_json_file(const char *path)
 {
     json_error_t e;

@@ -23,6 +23,10 @@ char *tu_read_file(const char *path, size_t *len);
 /* Parses JSON text (aborting the test on error). Returns a new reference. */
 json_t *tu_json(const char *text);
 
+/* Parses JSON written with ' for " (pods inline in C strings), aborting the test on error.
+ * Returns a new reference. */
+json_t *tu_json_sq(const char *text);
+
 /* Loads a JSON file (aborting the test on error). Returns a new reference. */
 json_t *tu_json_file(const char *path);
 
