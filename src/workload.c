@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct {
+static const struct kind {
     const char *group;
     const char *kind;
     const char *spec;    /* JSON pointer of the pod spec */
@@ -72,26 +72,38 @@ static const struct {
      {"spec", "jobTemplate", "spec", "template", "spec", NULL}},
 };
 
-static int find_kind(const char *group, const char *kind)
+/* The row for (group, kind), or NULL: a kind that carries no pod spec. */
+static const struct kind *find_kind(const char *group, const char *kind)
 {
-    if (!group || !kind)
-        return -1;
-    for (size_t i = 0; i < SL_ARRAY_LEN(kinds); i++)
+    for (size_t i = 0; group != NULL && kind != NULL && i < SL_ARRAY_LEN(kinds); i++)
         if (strcmp(kinds[i].group, group) == 0 && strcmp(kinds[i].kind, kind) == 0)
-            return (int)i;
-    return -1;
+            return &kinds[i];
+    return NULL;
+}
+
+/* "spec.template.spec" for the first n keys of k's path (the metadata's parent for n - 1),
+ * into out: written only when an error names it. */
+static void dotted(const struct kind *k, size_t n, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && k->path[i] != NULL && used < size; i++) {
+        int w = snprintf(out + used, size - used, "%s%s", i ? "." : "", k->path[i]);
+        used += w > 0 ? (size_t)w : 0;
+    }
 }
 
 bool sl_workload_supported(const char *group, const char *kind)
 {
-    return find_kind(group, kind) >= 0;
+    return find_kind(group, kind) != NULL;
 }
 
 enum sl_status sl_workload_find(const json_t *obj, const char *group, const char *kind,
                                 struct sl_podref *out, struct sl_error *err)
 {
-    int k = find_kind(group, kind);
-    if (k < 0)
+    const struct kind *k = find_kind(group, kind);
+    char path[128];
+    if (k == NULL)
         return SL_E_NOTFOUND;
     if (!json_is_object(obj)) {
         sl_error_set(err, "%s is not an object", kind);
@@ -99,24 +111,21 @@ enum sl_status sl_workload_find(const json_t *obj, const char *group, const char
     }
 
     /* Walk to the spec; `parent` ends as the object that holds it and its metadata. */
-    char path[128] = "";
-    size_t used = 0;
     const json_t *parent = obj, *cur = obj;
-    for (size_t i = 0; kinds[k].path[i]; i++) {
-        const char *key = kinds[k].path[i];
-        int n = snprintf(path + used, sizeof(path) - used, "%s%s", i ? "." : "", key);
-        if (n > 0)
-            used += (size_t)n;
+    size_t depth = 0;
+    for (; k->path[depth]; depth++) {
         parent = cur;
-        cur = json_object_get(cur, key);
+        cur = json_object_get(cur, k->path[depth]);
         if (!cur || json_is_null(cur)) {
             /* Absent (or null) is empty, as the API server's typed decoding reads it: PSA
              * then evaluates an empty pod spec, or skips a nil template, and allows both.
              * So does a partial manifest such as a kustomize patch. */
+            dotted(k, depth + 1, path, sizeof(path));
             sl_error_set(err, "%s %s is absent", kind, path);
             return SL_E_NOTFOUND;
         }
         if (!json_is_object(cur)) {
+            dotted(k, depth + 1, path, sizeof(path));
             sl_error_set(err, "%s %s is not an object", kind, path);
             return SL_E_INVALID;
         }
@@ -126,15 +135,15 @@ enum sl_status sl_workload_find(const json_t *obj, const char *group, const char
     if (json_is_null(meta))
         meta = NULL;
     if (meta && !json_is_object(meta)) {
-        /* path ends in "spec"; name the metadata next to it. */
-        path[used >= 4 ? used - 4 : 0] = '\0';
-        sl_error_set(err, "%s %smetadata is not an object", kind, path);
+        /* Name the metadata next to the spec. */
+        dotted(k, depth - 1, path, sizeof(path));
+        sl_error_set(err, "%s %s%smetadata is not an object", kind, path, *path ? "." : "");
         return SL_E_INVALID;
     }
     out->meta = meta;
     out->spec = cur;
-    out->pointer = kinds[k].spec;
-    out->meta_pointer = kinds[k].meta;
+    out->pointer = k->spec;
+    out->meta_pointer = k->meta;
     return SL_OK;
 }
 
