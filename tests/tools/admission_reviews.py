@@ -31,27 +31,11 @@ import subprocess
 import sys
 import tempfile
 
-POLICY = """\
-profiles:
-  baseline:
-    level: baseline
-    version: latest
-    mode: enforce
-    readOnlyRootFilesystem: false
-    mutate: false
-  restricted:
-    level: restricted
-    version: latest
-    mode: enforce
-    readOnlyRootFilesystem: false
-    mutate: false
-  restricted-warn:
-    level: restricted
-    version: latest
-    mode: warn
-    readOnlyRootFilesystem: false
-    mutate: false
-"""
+from reviewlib import plain_policy
+
+POLICY = plain_policy(("baseline", "baseline", "enforce", False),
+                      ("restricted", "restricted", "enforce", False),
+                      ("restricted-warn", "restricted", "warn", False))
 
 # Pod Security Admission's ForbiddenReason for each check id (k8s.io/pod-security-admission
 # policy/check_*.go). The seccompProfile and procMount pairs share a reason; only one of a

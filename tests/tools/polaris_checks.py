@@ -25,24 +25,11 @@ import subprocess
 import sys
 import tempfile
 
-POLICY = """\
-profiles:
-  baseline:
-    level: baseline
-    version: latest
-    readOnlyRootFilesystem: false
-    mutate: false
-  restricted:
-    level: restricted
-    version: latest
-    readOnlyRootFilesystem: false
-    mutate: false
-  rofs:
-    level: privileged
-    version: latest
-    readOnlyRootFilesystem: true
-    mutate: false
-"""
+from reviewlib import plain_policy
+
+POLICY = plain_policy(("baseline", "baseline", "enforce", False),
+                      ("restricted", "restricted", "enforce", False),
+                      ("rofs", "privileged", "enforce", True))
 
 # socklock check id and the profile it runs under, per expected.tsv `pss_check` (or, where
 # that is `-`, per `polaris_check`). None: no socklock equivalent.

@@ -31,3 +31,14 @@ def review_of(obj, uid, username=""):
             "dryRun": False,
         },
     }
+
+
+def plain_policy(*profiles):
+    """A policy file's text with plain Pod Security Standards profiles: no exemptions and no
+    mutation (templates judged like pods). Each profile is (name, level, mode, rofs):
+    readOnlyRootFilesystem on or off, version latest."""
+    out = ["profiles:"]
+    for name, level, mode, rofs in profiles:
+        out += [f"  {name}:", f"    level: {level}", "    version: latest", f"    mode: {mode}",
+                f"    readOnlyRootFilesystem: {'true' if rofs else 'false'}", "    mutate: false"]
+    return "\n".join(out) + "\n"
