@@ -125,7 +125,7 @@ static enum sl_status flatten(struct sl_manifest_file *f, const struct sl_yaml_d
                               const json_t *obj, const char *pointer, struct sl_error *err)
 {
     struct sl_yaml_pos pos;
-    sl_yamljson_find(d, pointer, &pos);
+    sl_yamljson_find(d, pointer, &pos, NULL);
     if (!json_is_object(obj)) {
         sl_error_setpos(err, f->name, pos.line, pos.column,
                         "%s is %s, not a Kubernetes object (a mapping)",

@@ -259,8 +259,8 @@ static enum sl_status vfail(struct loader *ld, const char *path, bool at_key, co
     char msg[400], pointer[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
     path_to_pointer(path, pointer, sizeof(pointer));
-    struct sl_yaml_pos pos = {ld->doc->line, ld->doc->column, 0, 0};
-    sl_yamljson_find(ld->doc, pointer, &pos);
+    struct sl_yaml_pos pos = ld->doc->root;
+    sl_yamljson_find(ld->doc, pointer, &pos, NULL);
     at_key = at_key && pos.key_line > 0;
     sl_error_setpos(ld->err, ld->file, at_key ? pos.key_line : pos.line,
                     at_key ? pos.key_column : pos.column, "%s: %s", path, msg);

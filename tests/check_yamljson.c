@@ -413,7 +413,7 @@ START_TEST(test_yamljson_long_document)
     ck_assert_int_eq(json_integer_value(json_object_get(last, "value")), 19999);
     ck_assert(json_is_true(json_object_get(last, "true")));
     struct sl_yaml_pos pos;
-    ck_assert_int_eq(sl_yamljson_find(&s.docs[0], "/items/19999", &pos), SL_OK);
+    ck_assert_int_eq(sl_yamljson_find(&s.docs[0], "/items/19999", &pos, NULL), SL_OK);
     ck_assert_int_eq(pos.line, 20001);
     ck_assert_int_eq(pos.column, 3);
     sl_yamljson_stream_cleanup(&s);
@@ -438,27 +438,27 @@ START_TEST(test_yamljson_find_positions)
     const struct sl_yaml_doc *d = &s.docs[0];
     struct sl_yaml_pos p;
     ck_assert_int_eq(d->line, 2);
-    ck_assert_int_eq(sl_yamljson_find(d, "", &p), SL_OK);
+    ck_assert_int_eq(sl_yamljson_find(d, "", &p, NULL), SL_OK);
     ck_assert_int_eq(p.line, 2);
-    ck_assert_int_eq(sl_yamljson_find(d, "/items/1", &p), SL_OK);
+    ck_assert_int_eq(sl_yamljson_find(d, "/items/1", &p, NULL), SL_OK);
     ck_assert_int_eq(p.line, 6);
     ck_assert_int_eq(p.column, 5);
     ck_assert_int_eq(p.key_line, 0);
-    ck_assert_int_eq(sl_yamljson_find(d, "/items/1/metadata/name", &p), SL_OK);
+    ck_assert_int_eq(sl_yamljson_find(d, "/items/1/metadata/name", &p, NULL), SL_OK);
     ck_assert_int_eq(p.line, 8);
     ck_assert_int_eq(p.column, 13);
     ck_assert_int_eq(p.key_line, 8);
     ck_assert_int_eq(p.key_column, 7);
-    ck_assert_int_eq(sl_yamljson_find(d, "/items/0/metadata/name", &p), SL_OK);
+    ck_assert_int_eq(sl_yamljson_find(d, "/items/0/metadata/name", &p, NULL), SL_OK);
     ck_assert_int_eq(p.line, 5);
     /* Inside an alias copy: the alias itself is the best answer. */
-    ck_assert_int_eq(sl_yamljson_find(d, "/items/1/copy/x", &p), SL_E_NOTFOUND);
+    ck_assert_int_eq(sl_yamljson_find(d, "/items/1/copy/x", &p, NULL), SL_E_NOTFOUND);
     ck_assert_int_eq(p.line, 10);
     ck_assert_int_eq(p.column, 11);
     /* A path that does not exist: its deepest existing ancestor. */
-    ck_assert_int_eq(sl_yamljson_find(d, "/items/1/spec/containers", &p), SL_E_NOTFOUND);
+    ck_assert_int_eq(sl_yamljson_find(d, "/items/1/spec/containers", &p, NULL), SL_E_NOTFOUND);
     ck_assert_int_eq(p.line, 6);
-    ck_assert_int_eq(sl_yamljson_find(d, "/items/7", &p), SL_E_NOTFOUND);
+    ck_assert_int_eq(sl_yamljson_find(d, "/items/7", &p, NULL), SL_E_NOTFOUND);
     ck_assert_int_eq(p.line, 4); /* the sequence's value starts at its first "-" */
     ck_assert_int_eq(p.column, 3);
     ck_assert_int_eq(p.key_line, 3);

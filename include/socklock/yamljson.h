@@ -6,6 +6,7 @@
 #ifndef SOCKLOCK_YAMLJSON_H
 #define SOCKLOCK_YAMLJSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -18,10 +19,44 @@
 
 struct sl_yaml_posmap; /* private: where each node of a document came from */
 
+/* How a node is written. */
+enum sl_yaml_style {
+    SL_YAML_PLAIN,          /* a plain scalar (an empty value too) */
+    SL_YAML_SINGLE_QUOTED,  /* 'text' */
+    SL_YAML_DOUBLE_QUOTED,  /* "text" */
+    SL_YAML_LITERAL,        /* | */
+    SL_YAML_FOLDED,         /* > */
+    SL_YAML_BLOCK_MAPPING,  /* one key per line */
+    SL_YAML_FLOW_MAPPING,   /* {a: 1} */
+    SL_YAML_BLOCK_SEQUENCE, /* - items */
+    SL_YAML_FLOW_SEQUENCE,  /* [1, 2] */
+    SL_YAML_ALIAS,          /* *name: a copy of an anchored node */
+};
+
+/* Where a node came from. For a mapping member, line/column are its value's and key_line/
+ * key_column its key's; for a sequence item or a document root the key fields are 0.
+ * start and end are byte offsets of the value's text in the input: [start, end). For a block
+ * collection, start is its first key or dash and end the end of its last item's text (trailing
+ * comments and blank lines are outside); key_start is the key's offset (members only, else
+ * equal to start). `anchored` says the node carries an anchor (&name), `merged` that it is a
+ * mapping with a merge key (<<). */
+struct sl_yaml_pos {
+    int line;
+    int column;
+    int key_line;
+    int key_column;
+    size_t start, end;
+    size_t key_start;
+    enum sl_yaml_style style;
+    bool anchored;
+    bool merged;
+};
+
 struct sl_yaml_doc {
     json_t *value; /* the document's root; owned by the stream */
     int line;      /* start of the document's root node, 1-based */
     int column;
+    struct sl_yaml_pos root;    /* the root node's position */
     struct sl_yaml_posmap *pos; /* for sl_yamljson_find(); owned by the stream */
 };
 
@@ -47,21 +82,14 @@ enum sl_status sl_yamljson_load(const char *data, size_t len, const char *filena
 /* Frees every document and resets s to empty. Accepts NULL. */
 void sl_yamljson_stream_cleanup(struct sl_yaml_stream *s);
 
-/* Where a node came from. For a mapping member, line/column are its value's and key_line/
- * key_column its key's; for a sequence item or a document root the key fields are 0. */
-struct sl_yaml_pos {
-    int line;
-    int column;
-    int key_line;
-    int key_column;
-};
-
 /* Finds the source position of the value at `pointer` (RFC 6901, "" is the root, e.g.
  * "/items/2" or "/profiles/0/level") in doc. SL_OK when that node has a recorded position.
  * SL_E_NOTFOUND when the path does not exist or the node was made by an alias or a merge;
  * out then holds the position of the deepest node on the path that has one (at worst the
- * document root), so an error can always name a line. Borrows doc. */
+ * document root), so an error can always name a line. When `tangled` is not NULL it says
+ * whether the node, or a node on the way to it, is anchored, an alias, or a mapping with a
+ * merge key: changing its text would change other values too. Borrows doc. */
 enum sl_status sl_yamljson_find(const struct sl_yaml_doc *doc, const char *pointer,
-                                struct sl_yaml_pos *out);
+                                struct sl_yaml_pos *out, bool *tangled);
 
 #endif

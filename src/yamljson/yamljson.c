@@ -55,11 +55,16 @@ struct frame {
     size_t pos_mark; /* position entries before this node's own */
     int line;        /* where the node starts, 1-based */
     int column;
+    size_t start;    /* byte offset of the node's start */
+    size_t last_end; /* byte offset where its last item so far ends */
+    bool flow;       /* written [..] or {..} */
+    bool merged;     /* a mapping that took a merge key */
     /* Mappings only. */
     char *key;      /* key waiting for its value, or NULL */
     bool key_merge; /* that key is `<<` */
     int key_line;
     int key_column;
+    size_t key_start;
     json_t *explicit_keys; /* once a merge happened: the keys written in this mapping */
 };
 
@@ -80,8 +85,7 @@ struct builder {
     size_t nanchors;
     size_t alias_nodes; /* nodes copied by aliases, whole stream */
     json_t *root;
-    int root_line;
-    int root_column;
+    struct sl_yaml_pos root_pos;
     struct sl_yaml_posmap *pos;
 };
 
@@ -91,7 +95,11 @@ struct item {
     size_t nodes;
     int line;
     int column;
-    size_t pos_mark;                /* position entries recorded before this node */
+    size_t pos_mark;   /* position entries recorded before this node */
+    size_t start, end; /* byte offsets of its text */
+    enum sl_yaml_style style;
+    bool anchored;
+    bool merged;
     const struct yj_scalar *scalar; /* when the item is a scalar read just now */
     const char *key_form;           /* when the item is an alias of a scalar */
     const struct sl_error *key_err; /* when the item is an alias: why it is no key */
@@ -276,6 +284,7 @@ static enum sl_status take_key(struct builder *b, struct frame *f, const struct 
     f->key_merge = merge;
     f->key_line = it->line;
     f->key_column = it->column;
+    f->key_start = it->start;
     return SL_OK;
 }
 
@@ -284,15 +293,22 @@ static enum sl_status take_key(struct builder *b, struct frame *f, const struct 
 static enum sl_status deliver(struct builder *b, struct item *it, bool merge_key)
 {
     enum sl_status rc = SL_OK;
+    struct sl_yaml_pos pos = {.line = it->line,
+                              .column = it->column,
+                              .start = it->start,
+                              .end = it->end,
+                              .key_start = it->start,
+                              .style = it->style,
+                              .anchored = it->anchored,
+                              .merged = it->merged};
     if (b->depth == 0) {
         b->root = it->value;
-        b->root_line = it->line;
-        b->root_column = it->column;
+        b->root_pos = pos;
         return SL_OK;
     }
     struct frame *f = &b->stack[b->depth - 1];
     f->nodes += it->nodes;
-    struct sl_yaml_pos pos = {.line = it->line, .column = it->column};
+    f->last_end = it->end;
     if (json_is_array(f->node)) {
         posmap_add(b->pos, f->node, NULL, json_array_size(f->node), &pos);
         json_array_append_new(f->node, it->value);
@@ -304,6 +320,7 @@ static enum sl_status deliver(struct builder *b, struct item *it, bool merge_key
         return rc;
     }
     if (f->key_merge) {
+        f->merged = true;
         rc = apply_merge(b, f, it);
         json_decref(it->value);
         /* The merge value itself is discarded: forget where its insides were, before
@@ -318,6 +335,7 @@ static enum sl_status deliver(struct builder *b, struct item *it, bool merge_key
         } else {
             pos.key_line = f->key_line;
             pos.key_column = f->key_column;
+            pos.key_start = f->key_start;
             posmap_add(b->pos, f->node, f->key, 0, &pos);
             json_object_set_new(f->node, f->key, it->value);
             if (f->explicit_keys != NULL)
@@ -336,6 +354,22 @@ static bool awaiting_key(const struct builder *b)
         return false;
     const struct frame *f = &b->stack[b->depth - 1];
     return json_is_object(f->node) && f->key == NULL;
+}
+
+static enum sl_yaml_style scalar_style(yaml_scalar_style_t s)
+{
+    switch (s) {
+    case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+        return SL_YAML_SINGLE_QUOTED;
+    case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+        return SL_YAML_DOUBLE_QUOTED;
+    case YAML_LITERAL_SCALAR_STYLE:
+        return SL_YAML_LITERAL;
+    case YAML_FOLDED_SCALAR_STYLE:
+        return SL_YAML_FOLDED;
+    default:
+        return SL_YAML_PLAIN;
+    }
 }
 
 static enum sl_status on_scalar(struct builder *b, const yaml_event_t *ev)
@@ -376,6 +410,10 @@ static enum sl_status on_scalar(struct builder *b, const yaml_event_t *ev)
                       .line = line,
                       .column = column,
                       .pos_mark = b->pos->len,
+                      .start = ev->start_mark.index,
+                      .end = ev->end_mark.index,
+                      .style = scalar_style(ev->data.scalar.style),
+                      .anchored = ev->data.scalar.anchor != NULL,
                       .scalar = &sc};
     return deliver(b, &it, merge);
 }
@@ -398,6 +436,9 @@ static enum sl_status on_alias(struct builder *b, const yaml_event_t *ev)
                       .line = line,
                       .column = column,
                       .pos_mark = b->pos->len,
+                      .start = ev->start_mark.index,
+                      .end = ev->end_mark.index,
+                      .style = SL_YAML_ALIAS,
                       .key_form = a->key,
                       .key_err = &a->key_err};
     /* An alias used as the merge key itself is not a merge (go-yaml's isMerge wants a
@@ -423,6 +464,10 @@ static enum sl_status on_start(struct builder *b, const yaml_event_t *ev, bool m
     f->line = line;
     f->column = column;
     f->pos_mark = b->pos->len;
+    f->start = ev->start_mark.index;
+    f->last_end = ev->end_mark.index;
+    f->flow = mapping ? ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                      : ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
     if (anchor != NULL) {
         /* Open until the node ends: an alias to it from inside is an error. */
         f->anchored = true;
@@ -431,14 +476,24 @@ static enum sl_status on_start(struct builder *b, const yaml_event_t *ev, bool m
     return SL_OK;
 }
 
-static enum sl_status on_end(struct builder *b)
+static enum sl_status on_end(struct builder *b, const yaml_event_t *ev)
 {
     struct frame *f = &b->stack[--b->depth];
+    bool mapping = json_is_object(f->node);
+    enum sl_yaml_style style = mapping ? (f->flow ? SL_YAML_FLOW_MAPPING : SL_YAML_BLOCK_MAPPING)
+                                       : (f->flow ? SL_YAML_FLOW_SEQUENCE : SL_YAML_BLOCK_SEQUENCE);
+    /* A flow collection ends at its bracket; a block one where its last item's text ends
+     * (libyaml's end mark for it lies past trailing comments and blank lines). */
     struct item it = {.value = f->node,
                       .nodes = f->nodes,
                       .line = f->line,
                       .column = f->column,
-                      .pos_mark = f->pos_mark};
+                      .pos_mark = f->pos_mark,
+                      .start = f->start,
+                      .end = f->flow ? ev->end_mark.index : f->last_end,
+                      .style = style,
+                      .anchored = f->anchored,
+                      .merged = f->merged};
     f->node = NULL;
     if (f->anchored) {
         struct anchor *a = &b->anchors[f->anchor_ix];
@@ -465,8 +520,11 @@ static void stream_take(struct sl_yaml_stream *s, struct builder *b)
     if (b->pos->len > 1)
         qsort(b->pos->items, b->pos->len, sizeof(*b->pos->items), pos_qsort_cmp);
     s->docs = sl_xrealloc(s->docs, (s->len + 1) * sizeof(*s->docs));
-    s->docs[s->len++] = (struct sl_yaml_doc){
-        .value = b->root, .line = b->root_line, .column = b->root_column, .pos = b->pos};
+    s->docs[s->len++] = (struct sl_yaml_doc){.value = b->root,
+                                             .line = b->root_pos.line,
+                                             .column = b->root_pos.column,
+                                             .root = b->root_pos,
+                                             .pos = b->pos};
     b->root = NULL;
     b->pos = NULL;
 }
@@ -531,7 +589,7 @@ static enum sl_status on_event(struct builder *b, struct sl_yaml_stream *out,
         return on_start(b, ev, ev->type == YAML_MAPPING_START_EVENT);
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
-        return on_end(b);
+        return on_end(b, ev);
     default:
         return SL_OK;
     }
@@ -620,13 +678,22 @@ static bool parse_index(const char *tok, size_t *out)
     return true;
 }
 
-enum sl_status sl_yamljson_find(const struct sl_yaml_doc *doc, const char *pointer,
-                                struct sl_yaml_pos *out)
+/* A node whose text stands for more than itself, or is not its own. */
+static bool tangled_node(const struct sl_yaml_pos *p)
 {
-    *out = (struct sl_yaml_pos){.line = doc->line, .column = doc->column};
+    return p->anchored || p->merged || p->style == SL_YAML_ALIAS;
+}
+
+enum sl_status sl_yamljson_find(const struct sl_yaml_doc *doc, const char *pointer,
+                                struct sl_yaml_pos *out, bool *tangled)
+{
+    *out = doc->root;
+    bool tangle = tangled_node(&doc->root);
     const json_t *cur = doc->value;
     bool exact = true;
     const char *p = pointer ? pointer : "";
+    if (tangled != NULL)
+        *tangled = tangle;
     if (p[0] != '\0' && p[0] != '/')
         return SL_E_NOTFOUND;
     while (*p == '/') {
@@ -644,11 +711,16 @@ enum sl_status sl_yamljson_find(const struct sl_yaml_doc *doc, const char *point
         free(tok);
         if (child == NULL)
             return SL_E_NOTFOUND;
-        if (e != NULL && exact)
+        if (e != NULL && exact) {
             *out = e->pos;
-        else
+            tangle = tangle || tangled_node(&e->pos);
+        } else {
             exact = false;
+            tangle = true;
+        }
         cur = child;
     }
+    if (tangled != NULL)
+        *tangled = tangle;
     return exact ? SL_OK : SL_E_NOTFOUND;
 }
