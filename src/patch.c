@@ -125,6 +125,23 @@ void sl_patch_diff(const json_t *from, const json_t *to, const char *at, json_t 
     sl_buf_cleanup(&path);
 }
 
+json_t *sl_patch_prefix(const json_t *ops, const char *pointer)
+{
+    json_t *out = json_array();
+    size_t i;
+    const json_t *op;
+    json_array_foreach(ops, i, op)
+    {
+        json_t *o = json_deep_copy(op);
+        const char *path = json_string_value(json_object_get(op, "path"));
+        char *full = sl_xasprintf("%s%s", pointer, path != NULL ? path : "");
+        json_object_set_new(o, "path", json_string(full));
+        free(full);
+        json_array_append_new(out, o);
+    }
+    return out;
+}
+
 /* ---- apply ---- */
 
 /* Decodes one RFC 6901 reference token of length n into a new string; NULL for a '~' not

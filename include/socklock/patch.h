@@ -27,6 +27,10 @@ void sl_patch_pointer_append(struct sl_buf *b, const char *token);
  * in `to`'s order, so the operations' order is stable. Borrows from and to. */
 void sl_patch_diff(const json_t *from, const json_t *to, const char *at, json_t *ops);
 
+/* The operations ops with `pointer` put in front of every path: ops made on a part of a
+ * document (a pod spec, a List item) made into ops on the whole. Returns a new reference. */
+json_t *sl_patch_prefix(const json_t *ops, const char *pointer);
+
 /* Applies ops ("add", "remove", "replace" and "test", as RFC 6902 and evanphx/json-patch do
  * them) to *doc, which may be replaced. Copy on write: the root and every array and object on
  * an operation's path are replaced by shallow copies before anything below them changes, so

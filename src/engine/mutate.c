@@ -67,25 +67,6 @@ static void not_mutated(struct sl_verdict *out, const struct sl_profile *prof, c
     sl_pss_findings_cleanup(&f);
 }
 
-/* Turns ops made at the pod spec into ops on the whole object: each path gets the spec's
- * pointer in front. */
-static json_t *at_pointer(const json_t *ops, const char *pointer)
-{
-    json_t *out = json_array();
-    size_t i;
-    const json_t *op;
-    json_array_foreach(ops, i, op)
-    {
-        json_t *o = json_deep_copy(op);
-        const char *path = json_string_value(json_object_get(op, "path"));
-        char *full = sl_xasprintf("%s%s", pointer, path);
-        json_object_set_new(o, "path", json_string(full));
-        free(full);
-        json_array_append_new(out, o);
-    }
-    return out;
-}
-
 /* The patch that turns ref's spec into fixed, checked by replaying it; NULL when nothing
  * changes or when the replay fails (then a warning says so). */
 static json_t *checked_patch(const struct sl_profile *prof, const struct sl_podref *ref,
@@ -99,7 +80,7 @@ static json_t *checked_patch(const struct sl_profile *prof, const struct sl_podr
          * json_equal compares shared values by pointer. */
         json_t *replay = json_incref(sl_json_mut(ref->spec));
         if (sl_patch_apply(&replay, ops, NULL) == SL_OK && json_equal(replay, fixed))
-            patch = at_pointer(ops, ref->pointer);
+            patch = sl_patch_prefix(ops, ref->pointer);
         else
             not_mutated(out, prof, "internal error: the patch did not replay");
         sl_arena_release(replay);
