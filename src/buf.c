@@ -3,10 +3,12 @@
 #include "socklock/buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "socklock/alloc.h"
 
@@ -93,37 +95,39 @@ char *sl_buf_detach(struct sl_buf *b, size_t *len)
     return p;
 }
 
+enum sl_status sl_buf_load_fd(struct sl_buf *b, int fd, const char *name, struct sl_error *err)
+{
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            sl_error_setpos(err, name, 0, 0, "read error: %s", strerror(errno));
+            return SL_E_IO;
+        }
+        if (n == 0)
+            break;
+        if (sl_buf_append(b, chunk, (size_t)n) != SL_OK) {
+            sl_error_setpos(err, name, 0, 0, "file is larger than %zu bytes", b->max);
+            return SL_E_LIMIT;
+        }
+    }
+    if (b->data == NULL)
+        (void)sl_buf_append(b, "", 0);
+    return SL_OK;
+}
+
 enum sl_status sl_buf_load_file(struct sl_buf *b, const char *path, struct sl_error *err)
 {
-    enum sl_status rc = SL_OK;
-    bool is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (f == NULL) {
+    if (strcmp(path, "-") == 0)
+        return sl_buf_load_fd(b, STDIN_FILENO, path, err);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         sl_error_setpos(err, path, 0, 0, "cannot open: %s", strerror(errno));
         return SL_E_IO;
     }
-    char chunk[65536];
-    for (;;) {
-        size_t n = fread(chunk, 1, sizeof(chunk), f);
-        if (n > 0) {
-            rc = sl_buf_append(b, chunk, n);
-            if (rc != SL_OK) {
-                sl_error_setpos(err, path, 0, 0, "file is larger than %zu bytes", b->max);
-                goto out;
-            }
-        }
-        if (n < sizeof(chunk)) {
-            if (ferror(f)) {
-                sl_error_setpos(err, path, 0, 0, "read error: %s", strerror(errno));
-                rc = SL_E_IO;
-            }
-            break;
-        }
-    }
-    if (rc == SL_OK && b->data == NULL)
-        sl_buf_append(b, "", 0);
-out:
-    if (!is_stdin)
-        fclose(f);
+    enum sl_status rc = sl_buf_load_fd(b, fd, path, err);
+    close(fd);
     return rc;
 }

@@ -30,4 +30,7 @@ char *sl_buf_detach(struct sl_buf *b, size_t *len);
  * larger than b->max and SL_E_IO when it cannot be read; err names the file. */
 enum sl_status sl_buf_load_file(struct sl_buf *b, const char *path, struct sl_error *err);
 
+/* Reads fd to its end into b, as sl_buf_load_file() does; `name` names it in err. */
+enum sl_status sl_buf_load_fd(struct sl_buf *b, int fd, const char *name, struct sl_error *err);
+
 #endif
