@@ -42,6 +42,11 @@ struct sl_verdict {
     json_t *patch; /* /mutate: the RFC 6902 operations (non-empty), or NULL; owned */
 };
 
+/* The request the API server would send for creating obj, as `check` and `fix` judge a
+ * manifest: operation CREATE, group from apiVersion (written into group, gsize bytes),
+ * namespace from metadata or "default", name or generateName, no user. Borrows obj. */
+void sl_engine_request_create(const json_t *obj, char *group, size_t gsize, struct sl_request *out);
+
 void sl_engine_verdict_init(struct sl_verdict *v);
 void sl_engine_verdict_cleanup(struct sl_verdict *v);
 

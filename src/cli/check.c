@@ -14,6 +14,7 @@
 
 #include "socklock/cli.h"
 #include "socklock/engine.h"
+#include "socklock/fix.h"
 #include "socklock/manifest.h"
 #include "socklock/policy.h"
 #include "socklock/report.h"
@@ -39,7 +40,7 @@ static enum sl_status parse_args(int argc, char **argv, struct check_opts *o, bo
     };
     int c;
     *help = false;
-    while ((c = cli_getopt(&cli_check, argc, argv, ":h", opts)) != -1) {
+    while ((c = cli_getopt(&cli_check, argc, argv, ":ho:", opts)) != -1) {
         switch (c) {
         case 'p':
             o->policy = optarg;
@@ -117,16 +118,11 @@ static struct sl_policy *load_policy(const struct check_opts *o, char *name, siz
     return pol;
 }
 
-static const char *str_or(const json_t *obj, const char *key, const char *dflt)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return s != NULL && s[0] != '\0' ? s : dflt;
-}
-
 /* What a run judges by, and where the verdicts go. */
 struct run {
     const struct sl_profile *prof;
     bool as_written; /* templates judged like pods (not --as-webhook) */
+    bool patches;    /* give each object the patch `fix` applies (--output json) */
     struct sl_report *report;
 };
 
@@ -135,34 +131,25 @@ static void check_object(const struct run *run, const struct sl_manifest_file *f
                          const struct sl_manifest_obj *mo)
 {
     const json_t *obj = mo->object;
-    const json_t *meta = json_object_get(obj, "metadata");
-    const char *api_version = str_or(obj, "apiVersion", "");
-    const char *kind = str_or(obj, "kind", "");
-    const char *ns = str_or(meta, "namespace", "default");
-    const char *name = str_or(meta, "name", str_or(meta, "generateName", ""));
     char group[256];
-    sl_workload_group_of(api_version, group, sizeof(group));
-    struct sl_request req = {
-        .operation = "CREATE",
-        .group = group,
-        .kind = kind,
-        .subresource = "",
-        .namespace_ = ns,
-        .name = name,
-        .username = "",
-        .object = obj,
-        .old_object = NULL,
-        .as_written = run->as_written,
-    };
+    struct sl_request req;
+    sl_engine_request_create(obj, group, sizeof(group), &req);
+    req.as_written = run->as_written;
     struct sl_verdict v;
     sl_engine_verdict_init(&v);
     sl_engine_eval(run->prof, &req, &v);
     /* An object with a pod spec that was not judged is exempt; one without (another kind,
      * or a partial manifest such as a kustomize patch with no template) is skipped. */
     struct sl_podref ref;
-    bool carries_pod = sl_workload_find(obj, group, kind, &ref, NULL) != SL_E_NOTFOUND;
-    sl_report_add(run->report, f->name, mo->line, mo->doc, api_version, kind, ns, name, carries_pod,
-                  &v);
+    bool carries_pod = sl_workload_find(obj, group, req.kind, &ref, NULL) != SL_E_NOTFOUND;
+    const char *api_version = json_string_value(json_object_get(obj, "apiVersion"));
+    sl_report_add(run->report, f->name, mo->line, mo->doc, api_version != NULL ? api_version : "",
+                  req.kind, req.namespace_, req.name, carries_pod, &v);
+    if (run->patches && carries_pod) {
+        json_t *patch = sl_fix_patch(run->prof, true, obj);
+        sl_report_set_patch(run->report, patch);
+        json_decref(patch);
+    }
     sl_engine_verdict_cleanup(&v);
 }
 
@@ -200,7 +187,7 @@ static int run(int argc, char **argv)
     const struct sl_profile *prof = sl_policy_find(pol, profile_name);
     struct sl_report r;
     sl_report_init(&r, profile_name);
-    struct run run = {.prof = prof, .as_written = !o.as_webhook, .report = &r};
+    struct run run = {.prof = prof, .as_written = !o.as_webhook, .patches = o.json, .report = &r};
     for (int i = optind; i < argc; i++) {
         struct sl_strlist files = {0};
         struct sl_error err = {0};
@@ -225,7 +212,7 @@ static int run(int argc, char **argv)
 const struct cli_command cli_check = {
     .name = "check",
     .synopsis = "[--policy FILE] [--profile NAME] [--level LEVEL] [--version VER]"
-                " [--output text|json] [--as-webhook] PATH...",
+                " [-o|--output text|json] [--as-webhook] PATH...",
     .summary = "check manifest files offline, as the webhook would judge them",
     .help =
         "  PATH is a file, a folder (its *.yaml, *.yml and *.json files, recursively) or - for\n"

@@ -14,6 +14,29 @@
 
 #include "socklock/alloc.h"
 
+static const char *str_or(const json_t *obj, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s != NULL && s[0] != '\0' ? s : dflt;
+}
+
+void sl_engine_request_create(const json_t *obj, char *group, size_t gsize, struct sl_request *out)
+{
+    const json_t *meta = json_object_get(obj, "metadata");
+    sl_workload_group_of(str_or(obj, "apiVersion", ""), group, gsize);
+    *out = (struct sl_request){
+        .operation = "CREATE",
+        .group = group,
+        .kind = str_or(obj, "kind", ""),
+        .subresource = "",
+        .resource = "",
+        .namespace_ = str_or(meta, "namespace", "default"),
+        .name = str_or(meta, "name", str_or(meta, "generateName", "")),
+        .username = "",
+        .object = obj,
+    };
+}
+
 /* Marks each violation of `all` that the fixed pod no longer has as fixable. */
 static void mark_fixable(struct sl_findings *all, const struct sl_findings *remaining)
 {
