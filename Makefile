@@ -156,7 +156,13 @@ $(JSONPATCH): tests/tools/jsonpatch/main.go
 	@echo "  GO      $<"
 	$(Q)GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(CURDIR)/build/gocache \
 	    go build -o $@ ./tests/tools/jsonpatch
+# A preloadable shim for the `fix --write` test of a file replaced mid-run.
+SHIM = build/tools/replace_on_fsync.so
+$(SHIM): tests/tools/shim/replace_on_fsync.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared -fPIC -O1 -o $@ $< -ldl
 TEST_ENV = SOCKLOCK_BIN=$(BIN) SOCKLOCK_JSONPATCH=$(CURDIR)/$(JSONPATCH)
+CLI_ENV  = SOCKLOCK_BIN=$(BIN) SOCKLOCK_SHIM=$(CURDIR)/$(SHIM)
 
 # Every fuzz target also builds as a plain program (tests/fuzz/replay.c) that replays its
 # corpus: the fixtures, the vendored AdmissionReviews and what tests/fuzz/corpus keeps. make
@@ -165,21 +171,23 @@ FUZZ_TARGETS = $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c)))
 REPLAYS      = $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/%_replay)
 FUZZ_SEEDS   = tests/fixtures/reviews tests/conformance/admission-review/wrapped \
                tests/bench/payloads
+FUZZ_SEEDS_fuzz_fix = tests/fixtures/fix tests/fixtures/manifests \
+                      tests/conformance/sock-shop/manifests
 $(BUILD)/tests/fuzz/%_replay: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o \
                               $(BUILD)/libsocklock.a
 	$(Q)$(CC) $(LDOPT) -o $@ $^ $(LIBS)
 replay: $(REPLAYS)
 	@for t in $(FUZZ_TARGETS); do \
-	  $(BUILD)/tests/fuzz/$${t}_replay $$t $(FUZZ_SEEDS) \
+	  $(BUILD)/tests/fuzz/$${t}_replay $$t $(FUZZ_SEEDS) $(FUZZ_SEEDS_fuzz_fix) \
 	      $$(test -d tests/fuzz/corpus/$$t && echo tests/fuzz/corpus/$$t) || exit 1; \
 	done
 
 test: deps
-	$(MAKE) --no-print-directory $(BIN) $(UNITS) $(INTEG) $(JSONPATCH) $(REPLAYS)
+	$(MAKE) --no-print-directory $(BIN) $(UNITS) $(INTEG) $(JSONPATCH) $(SHIM) $(REPLAYS)
 	@if [ "$(VARIANT)" = release ]; then cp $(BIN) ./socklock.tmp && mv -f ./socklock.tmp ./socklock; fi
 	$(TEST_ENV) $(UNITS)
 	SOCKLOCK_BIN=$(BIN) $(INTEG)
-	SOCKLOCK_BIN=$(BIN) sh tests/run_cli.sh
+	$(CLI_ENV) sh tests/run_cli.sh
 	$(MAKE) --no-print-directory replay
 
 $(BUILD)/tests/review_bench: $(BUILD)/tests/bench/review_bench.o $(BUILD)/libsocklock.a
@@ -192,10 +200,11 @@ $(BUILD)/tests/json_bench: $(BUILD)/tests/bench/json_bench.o $(BUILD)/libsockloc
 # The payloads are synthetic reviews: a small pod, a Deployment and a pod of 50 containers.
 BENCH_PAYLOADS ?= $(wildcard tests/bench/payloads/*.json) tests/fixtures/reviews/deployment-sockshop.json
 # Coverage-guided fuzzing with clang's libFuzzer, ASan and UBSan, time-boxed per target; the
-# seeds are the fixtures. Targets are the pure modules only (no sockets, no files).
+# seeds are the fixtures. Targets are the pure modules only (no sockets, no files; manifest.c
+# is linked for its parser, which works on bytes). fuzz_fix also starts from the manifests.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS = $(filter-out src/main.c src/server.c src/cli/%.c src/certgen.c src/metrics.c \
-              src/manifest.c src/report.c src/log.c,$(LIB_SRCS))
+              src/report.c src/log.c,$(LIB_SRCS))
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
              -D_POSIX_C_SOURCE=200809L -Iinclude $(PKG_CFLAGS)
 fuzz: deps
@@ -204,7 +213,8 @@ fuzz: deps
 	  clang $(FUZZ_FLAGS) tests/fuzz/$$t.c $(FUZZ_SRCS) $(PKG_LIBS) -o build/fuzz/$$t || exit 1; \
 	  mkdir -p build/fuzz/corpus-$$t; \
 	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=2 -rss_limit_mb=1024 \
-	      -max_len=65536 build/fuzz/corpus-$$t $(FUZZ_SEEDS) || exit 1; \
+	      -max_len=65536 build/fuzz/corpus-$$t $(FUZZ_SEEDS) \
+	      $$(test $$t = fuzz_fix && echo $(FUZZ_SEEDS_fuzz_fix)) || exit 1; \
 	done
 
 # The unit suites under valgrind, in one process (Check's fork mode hides children), and a

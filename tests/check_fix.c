@@ -116,8 +116,9 @@ START_TEST(test_fix_patch_is_the_webhooks)
     sl_engine_verdict_cleanup(&v);
     sl_yamljson_stream_cleanup(&s);
 
-    json_t *dep = tu_json_sq("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'d'},"
-                             "'spec':{'template':{'spec':{'containers':[{'name':'a','image':'x'}]}}}}");
+    json_t *dep =
+        tu_json_sq("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'d'},"
+                   "'spec':{'template':{'spec':{'containers':[{'name':'a','image':'x'}]}}}}");
     ck_assert_ptr_null(sl_fix_patch(prof, false, dep));
     patch = sl_fix_patch(prof, true, dep);
     ck_assert_ptr_nonnull(patch);
@@ -155,8 +156,9 @@ END_TEST
 /* A template is left as it is without templates; the Deployment is then not an object to fix. */
 START_TEST(test_fix_templates_only_when_asked)
 {
-    const char *dep = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n"
-                      "  template:\n    spec:\n      containers:\n      - name: a\n        image: x\n";
+    const char *dep =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n"
+        "  template:\n    spec:\n      containers:\n      - name: a\n        image: x\n";
     struct sl_fix_result r;
     ck_assert_int_eq(fix(dep, false, &r, NULL), SL_OK);
     ck_assert(!r.changed);
@@ -164,8 +166,9 @@ START_TEST(test_fix_templates_only_when_asked)
     sl_fix_result_cleanup(&r);
     ck_assert_int_eq(fix(dep, true, &r, NULL), SL_OK);
     ck_assert(r.changed);
-    ck_assert_ptr_nonnull(strstr(r.text, "      - name: a\n        image: x\n        securityContext:\n"
-                                         "          allowPrivilegeEscalation: false\n"));
+    ck_assert_ptr_nonnull(strstr(r.text,
+                                 "      - name: a\n        image: x\n        securityContext:\n"
+                                 "          allowPrivilegeEscalation: false\n"));
     sl_fix_result_cleanup(&r);
 }
 END_TEST
@@ -243,8 +246,9 @@ START_TEST(test_fix_writes_json_back_as_json)
     json_t *v = json_loadb(r.text, r.len, 0, NULL);
     ck_assert_ptr_nonnull(v);
     ck_assert(json_is_false(json_object_get(
-        json_object_get(json_array_get(json_object_get(json_object_get(v, "spec"), "containers"), 0),
-                        "securityContext"),
+        json_object_get(
+            json_array_get(json_object_get(json_object_get(v, "spec"), "containers"), 0),
+            "securityContext"),
         "allowPrivilegeEscalation")));
     json_decref(v);
     const char *head = "{\n    \"apiVersion\": \"v1\",\n";
@@ -284,8 +288,8 @@ static char *apply(const char *a, const char *d)
     struct sl_buf out;
     sl_buf_init(&out, 0);
     (void)sl_buf_puts(&out, "");
-    const char *at = a;   /* the next line of a not yet copied */
-    size_t line = 1;      /* its number */
+    const char *at = a; /* the next line of a not yet copied */
+    size_t line = 1;    /* its number */
     const char *p = strstr(d, "\n@@");
     p = p != NULL ? p + 1 : d + strlen(d);
     while (*p == '@') {
@@ -308,7 +312,8 @@ static char *apply(const char *a, const char *d)
             bool eol = strncmp(nl + 1, "\\ No newline", 12) != 0;
             const char *next = eol ? nl + 1 : strchr(nl + 1, '\n') + 1;
             if (*p != '+') {
-                if (strncmp(at, p + 1, n - 1) != 0 || (eol ? at[n - 1] != '\n' : at[n - 1] != '\0')) {
+                if (strncmp(at, p + 1, n - 1) != 0 ||
+                    (eol ? at[n - 1] != '\n' : at[n - 1] != '\0')) {
                     sl_buf_cleanup(&out);
                     return NULL;
                 }

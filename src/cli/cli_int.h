@@ -22,6 +22,7 @@ struct cli_command {
 extern const struct cli_command cli_serve;  /* serve.c */
 extern const struct cli_command cli_review; /* review.c */
 extern const struct cli_command cli_check;  /* check.c */
+extern const struct cli_command cli_fix;    /* fix.c */
 extern const struct cli_command cli_policy; /* policy.c */
 extern const struct cli_command cli_certs;  /* certs.c */
 

@@ -1,0 +1,341 @@
+/* fix: the driver of `socklock fix` on one file's text.
+ *
+ * 1. The text is read as manifests (the reader `check` uses), and each object with a pod
+ *    spec gets its patch: what /mutate would send for it, pod templates included when asked.
+ * 2. YAML: each object's patch becomes text edits (yamledit.c), in the habits of its
+ *    document. A document where an edit is refused keeps its text; its objects are "by hand".
+ * 3. The edits are carried out, and the new text read again: every document must equal the
+ *    original with its patches applied (compared as JSON), the untouched ones themselves. A
+ *    document that does not is put back as it was and left for a fix by hand, and the text
+ *    made again, until every document reads back right.
+ * JSON (a file that is one JSON value): the patches are applied to the value, which is
+ * written back with the input's indentation and line ends. */
+#include "fix_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "socklock/alloc.h"
+#include "socklock/buf.h"
+#include "socklock/engine.h"
+#include "socklock/json.h"
+#include "socklock/manifest.h"
+#include "socklock/patch.h"
+#include "socklock/workload.h"
+
+json_t *sl_fix_patch(const struct sl_profile *profile, bool templates, const json_t *object)
+{
+    /* The profile's own settings, but pods always, and templates as asked. */
+    struct sl_profile p = *profile;
+    p.mutate.pods = true;
+    p.mutate.templates = templates;
+    char group[256];
+    struct sl_request req;
+    sl_engine_request_create(object, group, sizeof(group), &req);
+    struct sl_verdict v;
+    sl_engine_verdict_init(&v);
+    sl_engine_mutate(&p, &req, &v);
+    json_t *patch = v.patch != NULL ? json_incref(v.patch) : NULL;
+    sl_engine_verdict_cleanup(&v);
+    return patch;
+}
+
+void sl_fix_result_cleanup(struct sl_fix_result *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->nobjs; i++) {
+        struct sl_fix_object *o = &r->objs[i];
+        free(o->kind);
+        free(o->namespace_);
+        free(o->name);
+        json_decref(o->patch);
+        free(o->why);
+    }
+    free(r->objs);
+    free(r->text);
+    *r = (struct sl_fix_result){0};
+}
+
+static const char *str_or(const json_t *obj, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s != NULL && s[0] != '\0' ? s : dflt;
+}
+
+/* The objects of f with a patch, into r->objs. */
+static void collect(const struct sl_fix_opts *opts, const struct sl_manifest_file *f,
+                    struct sl_fix_result *r)
+{
+    for (size_t i = 0; i < f->nobjs; i++) {
+        const struct sl_manifest_obj *mo = &f->objs[i];
+        json_t *patch = sl_fix_patch(opts->profile, opts->templates, mo->object);
+        if (patch == NULL)
+            continue;
+        const json_t *meta = json_object_get(mo->object, "metadata");
+        r->objs = sl_xrealloc(r->objs, (r->nobjs + 1) * sizeof(*r->objs));
+        r->objs[r->nobjs++] = (struct sl_fix_object){
+            .doc = mo->doc,
+            .line = mo->line,
+            .kind = sl_xstrdup(str_or(mo->object, "kind", "")),
+            .namespace_ = sl_xstrdup(str_or(meta, "namespace", "")),
+            .name = sl_xstrdup(str_or(meta, "name", str_or(meta, "generateName", ""))),
+            .outcome = SL_FIX_FIXED,
+            .patch = patch,
+        };
+    }
+}
+
+/* The pointer in its document of r->objs[k]: f's object with the same doc and line. */
+static const struct sl_manifest_obj *source_of(const struct sl_manifest_file *f,
+                                               const struct sl_fix_object *o)
+{
+    for (size_t i = 0; i < f->nobjs; i++)
+        if (f->objs[i].doc == o->doc && f->objs[i].line == o->line)
+            return &f->objs[i];
+    return NULL;
+}
+
+static void by_hand(struct sl_fix_result *r, size_t doc, const char *why)
+{
+    for (size_t k = 0; k < r->nobjs; k++) {
+        struct sl_fix_object *o = &r->objs[k];
+        if (o->doc != doc || o->outcome != SL_FIX_FIXED)
+            continue;
+        o->outcome = SL_FIX_BY_HAND;
+        o->why = sl_xstrdup(why);
+    }
+}
+
+/* Document d with every FIXED patch of its objects applied (a new value). */
+static json_t *expected_doc(const struct sl_manifest_file *f, const struct sl_fix_result *r,
+                            size_t d)
+{
+    json_t *v = json_deep_copy(f->stream.docs[d].value);
+    for (size_t k = 0; k < r->nobjs; k++) {
+        const struct sl_fix_object *o = &r->objs[k];
+        if (o->doc != d || o->outcome != SL_FIX_FIXED)
+            continue;
+        json_t *ops = sl_patch_prefix(o->patch, source_of(f, o)->pointer);
+        (void)sl_patch_apply(&v, ops, NULL);
+        json_decref(ops);
+    }
+    return v;
+}
+
+/* ---- YAML ---- */
+
+static int edit_order(const void *pa, const void *pb)
+{
+    const struct edit *a = pa, *b = pb;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->depth != b->depth)
+        return a->depth > b->depth ? -1 : 1; /* deeper first at the same place */
+    return 0;
+}
+
+/* The edits of every document still FIXED, for its objects. */
+static void make_edits(const char *data, size_t len, const struct sl_manifest_file *f,
+                       struct sl_fix_result *r, struct edits *out)
+{
+    for (size_t k = 0; k < r->nobjs; k++) {
+        struct sl_fix_object *o = &r->objs[k];
+        if (o->outcome != SL_FIX_FIXED)
+            continue;
+        const struct sl_manifest_obj *mo = source_of(f, o);
+        const struct sl_yaml_doc *d = &f->stream.docs[o->doc];
+        char group[256];
+        sl_workload_group_of(str_or(mo->object, "apiVersion", ""), group, sizeof(group));
+        struct sl_podref ref;
+        struct ystyle st;
+        if (sl_workload_find(mo->object, group, o->kind, &ref, NULL) != SL_OK)
+            ref.pointer = "/spec";
+        yedit_style(data, len, d, mo->pointer, ref.pointer, &st);
+        char *why = NULL;
+        if (yedit_object(data, len, d, o->doc, &st, mo->pointer, o->patch, out, &why) != SL_OK) {
+            /* The document's other objects too: its text stays as it is. */
+            by_hand(r, o->doc, why);
+            free(why);
+        }
+    }
+}
+
+/* Drops the edits of documents no longer FIXED. */
+static void keep_fixed(const struct sl_fix_result *r, struct edits *e)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        bool fixed = false;
+        for (size_t k = 0; k < r->nobjs && !fixed; k++)
+            fixed = r->objs[k].doc == e->v[i].doc && r->objs[k].outcome == SL_FIX_FIXED;
+        if (fixed)
+            e->v[n++] = e->v[i];
+        else
+            free(e->v[i].text);
+    }
+    e->n = n;
+}
+
+/* The text with edits carried out (sorted), into r; false, with the document of the first
+ * overlapping pair left for a fix by hand, when two edits overlap. */
+static bool carry_out(const char *data, size_t len, struct edits *e, struct sl_fix_result *r)
+{
+    if (e->n > 1)
+        qsort(e->v, e->n, sizeof(*e->v), edit_order);
+    for (size_t i = 1; i < e->n; i++) {
+        if (e->v[i].start < e->v[i - 1].end) {
+            by_hand(r, e->v[i].doc, "two changes to the same text");
+            by_hand(r, e->v[i - 1].doc, "two changes to the same text");
+            return false;
+        }
+    }
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    size_t at = 0;
+    r->inserted_lines = r->replaced_scalars = r->removed_lines = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        const struct edit *x = &e->v[i];
+        (void)sl_buf_append(&b, data + at, x->start - at);
+        (void)sl_buf_puts(&b, x->text);
+        at = x->end;
+        if (x->kind == EDIT_INSERT)
+            r->inserted_lines += x->lines;
+        else if (x->kind == EDIT_REPLACE)
+            r->replaced_scalars++;
+        else
+            r->removed_lines += x->lines;
+    }
+    (void)sl_buf_append(&b, data + at, len - at);
+    free(r->text);
+    r->text = sl_buf_detach(&b, &r->len);
+    return true;
+}
+
+/* Reads r->text again and compares every document with what it must be; the documents
+ * that differ are left for a fix by hand. True when all agree. */
+static bool reads_back(const struct sl_manifest_file *f, struct sl_fix_result *r, const char *name)
+{
+    struct sl_yaml_stream s = {0};
+    struct sl_error err = {0};
+    bool ok = true;
+    if (sl_yamljson_load(r->text, r->len, name, &s, &err) != SL_OK || s.len != f->stream.len) {
+        /* Not one document can be trusted: all edited ones go back. */
+        for (size_t k = 0; k < r->nobjs; k++)
+            by_hand(r, r->objs[k].doc, "the edited text did not read back as the patched object");
+        sl_yamljson_stream_cleanup(&s);
+        return false;
+    }
+    for (size_t d = 0; d < s.len; d++) {
+        json_t *want = expected_doc(f, r, d);
+        if (!json_equal(want, s.docs[d].value)) {
+            by_hand(r, d, "the edited text did not read back as the patched object");
+            ok = false;
+        }
+        json_decref(want);
+    }
+    sl_yamljson_stream_cleanup(&s);
+    return ok;
+}
+
+static void fix_yaml(const char *data, size_t len, const char *name,
+                     const struct sl_manifest_file *f, struct sl_fix_result *r)
+{
+    struct edits e = {0};
+    make_edits(data, len, f, r, &e);
+    keep_fixed(r, &e);
+    /* Each round leaves at least one more document as it was, so this ends. */
+    for (;;) {
+        if (carry_out(data, len, &e, r) && reads_back(f, r, name))
+            break;
+        keep_fixed(r, &e);
+    }
+    edits_cleanup(&e);
+}
+
+/* ---- JSON ---- */
+
+/* The input's indentation: the spaces before the first line's first key, 0 when all on
+ * one line; and its line end. */
+static void json_habits(const char *data, size_t len, int *indent, const char **eol)
+{
+    *indent = 0;
+    *eol = "\n";
+    const char *nl = memchr(data, '\n', len);
+    if (nl == NULL)
+        return;
+    if (nl > data && nl[-1] == '\r')
+        *eol = "\r\n";
+    size_t i = (size_t)(nl - data) + 1;
+    int n = 0;
+    while (i < len && data[i] == ' ') {
+        n++;
+        i++;
+    }
+    *indent = n > 0 && n <= 31 ? n : 2;
+}
+
+static void fix_json(const char *data, size_t len, const struct sl_manifest_file *f,
+                     struct sl_fix_result *r)
+{
+    json_t *v = expected_doc(f, r, 0);
+    int indent;
+    const char *eol;
+    json_habits(data, len, &indent, &eol);
+    size_t flags = JSON_ENCODE_ANY | (indent > 0 ? JSON_INDENT(indent) : 0);
+    char *t = json_dumps(v, flags);
+    json_decref(v);
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    for (const char *p = t; p != NULL && *p; p++)
+        (void)(*p == '\n' ? sl_buf_puts(&b, eol) : sl_buf_append(&b, p, 1));
+    free(t);
+    /* The file's own ending: as many line ends as it had. */
+    size_t end = len;
+    while (end > 0 && (data[end - 1] == '\n' || data[end - 1] == '\r' || data[end - 1] == ' '))
+        end--;
+    (void)sl_buf_append(&b, data + end, len - end);
+    free(r->text);
+    r->text = sl_buf_detach(&b, &r->len);
+}
+
+/* True when the text is one JSON value (and not YAML that happens to start with '{'). */
+static bool is_json(const char *data, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+        i++;
+    if (i == len || (data[i] != '{' && data[i] != '['))
+        return false;
+    json_t *v = NULL;
+    struct sl_error err = {0};
+    bool ok = sl_json_parse(data, len, SL_YAML_MAX_DEPTH, &v, &err) == SL_OK;
+    json_decref(v);
+    return ok;
+}
+
+enum sl_status sl_fix_text(const struct sl_fix_opts *opts, const char *data, size_t len,
+                           const char *name, struct sl_fix_result *out, struct sl_error *err)
+{
+    *out = (struct sl_fix_result){0};
+    struct sl_manifest_file f;
+    enum sl_status rc = sl_manifest_parse(data, len, name, &f, err);
+    if (rc != SL_OK)
+        return rc;
+    collect(opts, &f, out);
+    if (out->nobjs > 0 && is_json(data, len))
+        fix_json(data, len, &f, out);
+    else if (out->nobjs > 0)
+        fix_yaml(data, len, name, &f, out);
+    out->changed = out->text != NULL && (out->len != len || memcmp(out->text, data, len) != 0);
+    if (!out->changed) {
+        free(out->text);
+        out->text = sl_xmalloc(len + 1);
+        memcpy(out->text, data, len);
+        out->text[len] = '\0';
+        out->len = len;
+        out->inserted_lines = out->replaced_scalars = out->removed_lines = 0;
+    }
+    sl_manifest_file_cleanup(&f);
+    return SL_OK;
+}
