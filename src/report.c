@@ -43,6 +43,7 @@ void sl_report_cleanup(struct sl_report *r)
         for (size_t j = 0; j < e->nwarnings; j++)
             free(e->warnings[j]);
         free(e->warnings);
+        json_decref(e->patch);
     }
     free(r->entries);
     free(r->errors);
@@ -84,6 +85,15 @@ void sl_report_add(struct sl_report *r, const char *file, int line, size_t doc,
             e->warnings[i] = sl_xstrdup(v->warnings[i]);
         e->nwarnings = v->nwarnings;
     }
+}
+
+void sl_report_set_patch(struct sl_report *r, json_t *patch)
+{
+    if (r->len == 0)
+        return;
+    struct sl_report_entry *e = &r->entries[r->len - 1];
+    json_decref(e->patch);
+    e->patch = json_incref(patch);
 }
 
 void sl_report_add_error(struct sl_report *r, const struct sl_error *err)
@@ -229,6 +239,7 @@ static json_t *entry_json(const struct sl_report_entry *e)
     for (size_t i = 0; i < e->nwarnings; i++)
         json_array_append_new(ws, jstr(e->warnings[i]));
     json_object_set_new(o, "warnings", ws);
+    json_object_set_new(o, "patch", e->patch != NULL ? json_incref(e->patch) : json_null());
     return o;
 }
 

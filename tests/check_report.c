@@ -314,6 +314,9 @@ START_TEST(test_report_marks_fixable_violations)
     sl_pss_findings_add(&v.findings, "privileged", "privileged", "container \"a\" must not");
     sl_report_add(&r, "p.yaml", 3, 0, "v1", "Pod", "app", "web", true, &v);
     sl_engine_verdict_cleanup(&v);
+    json_t *patch = tu_json("[{\"op\":\"add\",\"path\":\"/spec/securityContext\","
+                            "\"value\":{\"runAsNonRoot\":true}}]");
+    sl_report_set_patch(&r, patch);
     char *text = sl_report_text(&r);
     ck_assert_str_eq(text, "p.yaml:3: Pod app/web: runAsNonRoot: pod must (fixable)\n"
                            "p.yaml:3: Pod app/web: privileged: container \"a\" must not\n"
@@ -324,6 +327,10 @@ START_TEST(test_report_marks_fixable_violations)
     json_t *vs = json_object_get(json_array_get(json_object_get(j, "objects"), 0), "violations");
     ck_assert(json_is_true(json_object_get(json_array_get(vs, 0), "fixable")));
     ck_assert(json_is_false(json_object_get(json_array_get(vs, 1), "fixable")));
+    /* ... and the object carries the patch `fix` applies. */
+    ck_assert(json_equal(json_object_get(json_array_get(json_object_get(j, "objects"), 0), "patch"),
+                         patch));
+    json_decref(patch);
     json_decref(j);
     free(js);
     sl_report_cleanup(&r);
@@ -407,9 +414,9 @@ START_TEST(test_report_json_follows_documented_schema)
         ck_assert_msg(num(s, sk[i]) == sv[i], "summary.%s is %lld, want %lld", sk[i],
                       (long long)num(s, sk[i]), (long long)sv[i]);
 
-    static const char *const ok[] = {"file", "line",      "document",   "apiVersion",
-                                     "kind", "namespace", "name",       "verdict",
-                                     "code", "message",   "violations", "warnings"};
+    static const char *const ok[] = {"file",       "line",     "document", "apiVersion", "kind",
+                                     "namespace",  "name",     "verdict",  "code",       "message",
+                                     "violations", "warnings", "patch"};
     static const struct {
         const char *file;
         int line, doc;
@@ -453,6 +460,7 @@ START_TEST(test_report_json_follows_documented_schema)
         ck_assert_uint_eq(json_array_size(vs), want[i].nviolations);
         ck_assert(json_is_array(json_object_get(o, "warnings")));
         ck_assert_uint_eq(json_array_size(json_object_get(o, "warnings")), 0);
+        ck_assert(json_is_null(json_object_get(o, "patch"))); /* none was given */
     }
     static const char *const vk[] = {"check", "reason", "detail", "fixable"};
     json_t *v = json_array_get(json_object_get(json_array_get(objs, 0), "violations"), 0);

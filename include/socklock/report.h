@@ -32,6 +32,7 @@ struct sl_report_entry {
     struct sl_findings findings;
     char **warnings;
     size_t nwarnings;
+    json_t *patch; /* what `socklock fix` applies to the object (RFC 6902), or NULL */
 };
 
 struct sl_report {
@@ -52,6 +53,10 @@ void sl_report_cleanup(struct sl_report *r);
 void sl_report_add(struct sl_report *r, const char *file, int line, size_t doc,
                    const char *api_version, const char *kind, const char *namespace_,
                    const char *name, bool carries_pod, const struct sl_verdict *v);
+
+/* Gives the last recorded object the patch `fix` applies to it (a reference is taken; NULL
+ * for none). */
+void sl_report_set_patch(struct sl_report *r, json_t *patch);
 
 /* Records a file that could not be read or parsed. Copies err. */
 void sl_report_add_error(struct sl_report *r, const struct sl_error *err);
