@@ -601,8 +601,8 @@ END_TEST
 
 START_TEST(test_oversized_headers_and_http2)
 {
-    /* Oversized headers and HTTP/2: libmicrohttpd's own limits answer these (not JSON in 0.9.75); what
-     * matters is the status and that the server goes on serving. */
+    /* Oversized headers and HTTP/2: libmicrohttpd's own limits answer these (not JSON in 0.9.75);
+     * what matters is the status and that the server goes on serving. */
     struct {
         char *req;
         const char *status;
