@@ -63,17 +63,41 @@ static const char *str_or(const json_t *obj, const char *key, const char *dflt)
     return s != NULL && s[0] != '\0' ? s : dflt;
 }
 
-/* The objects of f with a patch, into r->objs. */
-static void collect(const struct sl_fix_opts *opts, const struct sl_manifest_file *f,
-                    struct sl_fix_result *r)
+/* One file being fixed: its objects with a patch (r->objs), where each came from in f
+ * (src), and per document whether its edits still stand and where its objects begin (objects
+ * are in document order, so a document's objects are r->objs[first[d] .. first[d + 1])). */
+struct run {
+    const char *data;
+    size_t len;
+    const char *name;
+    const struct sl_manifest_file *f;
+    struct sl_fix_result *r;
+    size_t *src;   /* r->objs[k] is f->objs[src[k]] */
+    size_t *first; /* stream.len + 1 entries */
+    bool *fixed;   /* the document's edits still stand */
+};
+
+/* The objects of f with a patch, into r->objs, and the run's tables. */
+static void collect(const struct sl_fix_opts *opts, struct run *run)
 {
+    const struct sl_manifest_file *f = run->f;
+    struct sl_fix_result *r = run->r;
+    size_t ndocs = f->stream.len;
+    run->src = sl_xcalloc(f->nobjs + 1, sizeof(*run->src));
+    run->first = sl_xcalloc(ndocs + 1, sizeof(*run->first));
+    run->fixed = sl_xcalloc(ndocs + 1, sizeof(*run->fixed));
+    r->objs = sl_xcalloc(f->nobjs + 1, sizeof(*r->objs));
+    size_t d = 0;
     for (size_t i = 0; i < f->nobjs; i++) {
         const struct sl_manifest_obj *mo = &f->objs[i];
         json_t *patch = sl_fix_patch(opts->profile, opts->templates, mo->object);
         if (patch == NULL)
             continue;
+        for (; d <= mo->doc; d++)
+            run->first[d] = r->nobjs;
+        run->fixed[mo->doc] = true;
         const json_t *meta = json_object_get(mo->object, "metadata");
-        r->objs = sl_xrealloc(r->objs, (r->nobjs + 1) * sizeof(*r->objs));
+        run->src[r->nobjs] = i;
         r->objs[r->nobjs++] = (struct sl_fix_object){
             .doc = mo->doc,
             .line = mo->line,
@@ -84,39 +108,39 @@ static void collect(const struct sl_fix_opts *opts, const struct sl_manifest_fil
             .patch = patch,
         };
     }
+    for (; d <= ndocs; d++)
+        run->first[d] = r->nobjs;
 }
 
-/* The pointer in its document of r->objs[k]: f's object with the same doc and line. */
-static const struct sl_manifest_obj *source_of(const struct sl_manifest_file *f,
-                                               const struct sl_fix_object *o)
+static void run_cleanup(struct run *run)
 {
-    for (size_t i = 0; i < f->nobjs; i++)
-        if (f->objs[i].doc == o->doc && f->objs[i].line == o->line)
-            return &f->objs[i];
-    return NULL;
+    free(run->src);
+    free(run->first);
+    free(run->fixed);
 }
 
-static void by_hand(struct sl_fix_result *r, size_t doc, const char *why)
+/* Document d keeps its text: its objects are for a fix by hand, for `why`. */
+static void by_hand(struct run *run, size_t d, const char *why)
 {
-    for (size_t k = 0; k < r->nobjs; k++) {
-        struct sl_fix_object *o = &r->objs[k];
-        if (o->doc != doc || o->outcome != SL_FIX_FIXED)
-            continue;
+    if (!run->fixed[d])
+        return;
+    run->fixed[d] = false;
+    for (size_t k = run->first[d]; k < run->first[d + 1]; k++) {
+        struct sl_fix_object *o = &run->r->objs[k];
         o->outcome = SL_FIX_BY_HAND;
         o->why = sl_xstrdup(why);
     }
 }
 
-/* Document d with every FIXED patch of its objects applied (a new value). */
-static json_t *expected_doc(const struct sl_manifest_file *f, const struct sl_fix_result *r,
-                            size_t d)
+/* Document d as it must read after the fix: with its objects' patches applied when its
+ * edits stand, else as it was. A new reference (copy on write: what the patches do not
+ * touch is shared with the original). */
+static json_t *expected_doc(const struct run *run, size_t d)
 {
-    json_t *v = json_deep_copy(f->stream.docs[d].value);
-    for (size_t k = 0; k < r->nobjs; k++) {
-        const struct sl_fix_object *o = &r->objs[k];
-        if (o->doc != d || o->outcome != SL_FIX_FIXED)
-            continue;
-        json_t *ops = sl_patch_prefix(o->patch, source_of(f, o)->pointer);
+    json_t *v = json_incref(run->f->stream.docs[d].value);
+    for (size_t k = run->first[d]; run->fixed[d] && k < run->first[d + 1]; k++) {
+        const struct sl_fix_object *o = &run->r->objs[k];
+        json_t *ops = sl_patch_prefix(o->patch, run->f->objs[run->src[k]].pointer);
         (void)sl_patch_apply(&v, ops, NULL);
         json_decref(ops);
     }
@@ -135,41 +159,36 @@ static int edit_order(const void *pa, const void *pb)
     return 0;
 }
 
-/* The edits of every document still FIXED, for its objects. */
-static void make_edits(const char *data, size_t len, const struct sl_manifest_file *f,
-                       struct sl_fix_result *r, struct edits *out)
+/* The edits of every object; a document where one is refused keeps its text. */
+static void make_edits(struct run *run, struct edits *out)
 {
-    for (size_t k = 0; k < r->nobjs; k++) {
-        struct sl_fix_object *o = &r->objs[k];
-        if (o->outcome != SL_FIX_FIXED)
+    for (size_t k = 0; k < run->r->nobjs; k++) {
+        struct sl_fix_object *o = &run->r->objs[k];
+        if (!run->fixed[o->doc])
             continue;
-        const struct sl_manifest_obj *mo = source_of(f, o);
-        const struct sl_yaml_doc *d = &f->stream.docs[o->doc];
+        const struct sl_manifest_obj *mo = &run->f->objs[run->src[k]];
+        const struct sl_yaml_doc *d = &run->f->stream.docs[o->doc];
         char group[256];
         sl_workload_group_of(str_or(mo->object, "apiVersion", ""), group, sizeof(group));
         struct sl_podref ref;
         struct ystyle st;
         if (sl_workload_find(mo->object, group, o->kind, &ref, NULL) != SL_OK)
             ref.pointer = "/spec";
-        yedit_style(data, len, d, mo->pointer, ref.pointer, &st);
+        yedit_style(run->data, run->len, d, mo->pointer, ref.pointer, &st);
         char *why = NULL;
-        if (yedit_object(data, len, d, o->doc, &st, mo->pointer, o->patch, out, &why) != SL_OK) {
-            /* The document's other objects too: its text stays as it is. */
-            by_hand(r, o->doc, why);
-            free(why);
-        }
+        if (yedit_object(run->data, run->len, d, o->doc, &st, mo->pointer, o->patch, out, &why) !=
+            SL_OK)
+            by_hand(run, o->doc, why);
+        free(why);
     }
 }
 
-/* Drops the edits of documents no longer FIXED. */
-static void keep_fixed(const struct sl_fix_result *r, struct edits *e)
+/* Drops the edits of documents that keep their text. */
+static void keep_fixed(const struct run *run, struct edits *e)
 {
     size_t n = 0;
     for (size_t i = 0; i < e->n; i++) {
-        bool fixed = false;
-        for (size_t k = 0; k < r->nobjs && !fixed; k++)
-            fixed = r->objs[k].doc == e->v[i].doc && r->objs[k].outcome == SL_FIX_FIXED;
-        if (fixed)
+        if (run->fixed[e->v[i].doc])
             e->v[n++] = e->v[i];
         else
             free(e->v[i].text);
@@ -177,16 +196,17 @@ static void keep_fixed(const struct sl_fix_result *r, struct edits *e)
     e->n = n;
 }
 
-/* The text with edits carried out (sorted), into r; false, with the document of the first
- * overlapping pair left for a fix by hand, when two edits overlap. */
-static bool carry_out(const char *data, size_t len, struct edits *e, struct sl_fix_result *r)
+/* The text with the edits carried out, into r; false, with the documents of the first
+ * overlapping pair keeping their text, when two edits overlap. */
+static bool carry_out(struct run *run, struct edits *e)
 {
+    struct sl_fix_result *r = run->r;
     if (e->n > 1)
         qsort(e->v, e->n, sizeof(*e->v), edit_order);
     for (size_t i = 1; i < e->n; i++) {
         if (e->v[i].start < e->v[i - 1].end) {
-            by_hand(r, e->v[i].doc, "two changes to the same text");
-            by_hand(r, e->v[i - 1].doc, "two changes to the same text");
+            by_hand(run, e->v[i].doc, "two changes to the same text");
+            by_hand(run, e->v[i - 1].doc, "two changes to the same text");
             return false;
         }
     }
@@ -196,7 +216,7 @@ static bool carry_out(const char *data, size_t len, struct edits *e, struct sl_f
     r->inserted_lines = r->replaced_scalars = r->removed_lines = 0;
     for (size_t i = 0; i < e->n; i++) {
         const struct edit *x = &e->v[i];
-        (void)sl_buf_append(&b, data + at, x->start - at);
+        (void)sl_buf_append(&b, run->data + at, x->start - at);
         (void)sl_buf_puts(&b, x->text);
         at = x->end;
         if (x->kind == EDIT_INSERT)
@@ -206,50 +226,53 @@ static bool carry_out(const char *data, size_t len, struct edits *e, struct sl_f
         else
             r->removed_lines += x->lines;
     }
-    (void)sl_buf_append(&b, data + at, len - at);
+    (void)sl_buf_append(&b, run->data + at, run->len - at);
     free(r->text);
     r->text = sl_buf_detach(&b, &r->len);
     return true;
 }
 
 /* Reads r->text again and compares every document with what it must be; the documents
- * that differ are left for a fix by hand. True when all agree. */
-static bool reads_back(const struct sl_manifest_file *f, struct sl_fix_result *r, const char *name)
+ * that differ keep their text. True when all agree. */
+static bool reads_back(struct run *run)
 {
+    static const char *const why = "the edited text did not read back as the patched object";
+    const struct sl_manifest_file *f = run->f;
     struct sl_yaml_stream s = {0};
-    struct sl_error err = {0};
     bool ok = true;
-    if (sl_yamljson_load(r->text, r->len, name, &s, &err) != SL_OK || s.len != f->stream.len) {
-        /* Not one document can be trusted: all edited ones go back. */
-        for (size_t k = 0; k < r->nobjs; k++)
-            by_hand(r, r->objs[k].doc, "the edited text did not read back as the patched object");
+    if (sl_yamljson_load(run->r->text, run->r->len, run->name, &s, NULL) != SL_OK ||
+        s.len != f->stream.len) {
+        /* Not one document can be trusted: they all go back. */
+        for (size_t d = 0; d < f->stream.len; d++)
+            by_hand(run, d, why);
         sl_yamljson_stream_cleanup(&s);
         return false;
     }
+    bool stray = false; /* a document with no edits of its own changed */
     for (size_t d = 0; d < s.len; d++) {
-        json_t *want = expected_doc(f, r, d);
+        json_t *want = expected_doc(run, d);
         if (!json_equal(want, s.docs[d].value)) {
-            by_hand(r, d, "the edited text did not read back as the patched object");
+            stray = stray || !run->fixed[d];
+            by_hand(run, d, why);
             ok = false;
         }
         json_decref(want);
     }
+    for (size_t d = 0; stray && d < s.len; d++)
+        by_hand(run, d, why);
     sl_yamljson_stream_cleanup(&s);
     return ok;
 }
 
-static void fix_yaml(const char *data, size_t len, const char *name,
-                     const struct sl_manifest_file *f, struct sl_fix_result *r)
+static void fix_yaml(struct run *run)
 {
     struct edits e = {0};
-    make_edits(data, len, f, r, &e);
-    keep_fixed(r, &e);
-    /* Each round leaves at least one more document as it was, so this ends. */
-    for (;;) {
-        if (carry_out(data, len, &e, r) && reads_back(f, r, name))
-            break;
-        keep_fixed(r, &e);
-    }
+    make_edits(run, &e);
+    keep_fixed(run, &e);
+    /* Each round that fails puts at least one more document back (or all of them), so this
+     * ends. */
+    while (!(carry_out(run, &e) && reads_back(run)))
+        keep_fixed(run, &e);
     edits_cleanup(&e);
 }
 
@@ -275,10 +298,12 @@ static void json_habits(const char *data, size_t len, int *indent, const char **
     *indent = n > 0 && n <= 31 ? n : 2;
 }
 
-static void fix_json(const char *data, size_t len, const struct sl_manifest_file *f,
-                     struct sl_fix_result *r)
+static void fix_json(struct run *run)
 {
-    json_t *v = expected_doc(f, r, 0);
+    const char *data = run->data;
+    size_t len = run->len;
+    struct sl_fix_result *r = run->r;
+    json_t *v = expected_doc(run, 0);
     int indent;
     const char *eol;
     json_habits(data, len, &indent, &eol);
@@ -322,11 +347,13 @@ enum sl_status sl_fix_text(const struct sl_fix_opts *opts, const char *data, siz
     enum sl_status rc = sl_manifest_parse(data, len, name, &f, err);
     if (rc != SL_OK)
         return rc;
-    collect(opts, &f, out);
+    struct run run = {.data = data, .len = len, .name = name, .f = &f, .r = out};
+    collect(opts, &run);
     if (out->nobjs > 0 && is_json(data, len))
-        fix_json(data, len, &f, out);
+        fix_json(&run);
     else if (out->nobjs > 0)
-        fix_yaml(data, len, name, &f, out);
+        fix_yaml(&run);
+    run_cleanup(&run);
     out->changed = out->text != NULL && (out->len != len || memcmp(out->text, data, len) != 0);
     if (!out->changed) {
         free(out->text);

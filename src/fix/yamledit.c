@@ -11,7 +11,8 @@
  *   replace null or {}    ("securityContext:", "securityContext: null", "securityContext:
  *                         {}") by a block: the value's text removed, the block's lines put
  *                         after the key;
- *   remove a list item    the item's lines removed, from a block sequence.
+ *   remove                a block sequence's item or a block mapping's member: its lines
+ *                         removed.
  *
  * Anything else is refused, and the document is left for a fix by hand: an insertion into a
  * flow collection with content, a change to an anchored node, an alias, a mapping with a
@@ -485,25 +486,29 @@ static enum sl_status do_remove(struct work *w, const char *path)
     if (sl_yamljson_find(w->d, parent, &pp, &tp) != SL_OK || tp ||
         sl_yamljson_find(w->d, path, &p, &t) != SL_OK || t)
         rc = refuse(w, path, "a change to an anchored, aliased or merged node");
-    else if (pp.style != SL_YAML_BLOCK_SEQUENCE)
-        rc = refuse(w, path, "a removal from a flow collection or a mapping");
+    else if (pp.style != SL_YAML_BLOCK_SEQUENCE && pp.style != SL_YAML_BLOCK_MAPPING)
+        rc = refuse(w, path, "a removal from a flow collection");
     free(parent);
     free(last);
     if (rc != SL_OK)
         return rc;
-    /* The item's first line holds only its dash before it, and its last line nothing after
-     * it but a comment. */
-    size_t ls = p.start;
+    /* An item's first line holds only its dash before it, a member's only blanks before its
+     * key (the first member of a list item shares the dash's line: refused); the last line
+     * holds nothing after the value but a comment. */
+    bool member = pp.style == SL_YAML_BLOCK_MAPPING;
+    size_t first = member ? p.key_start : p.start;
+    size_t ls = first;
     while (ls > 0 && w->data[ls - 1] != '\n')
         ls--;
-    for (size_t i = ls; i < p.start; i++)
-        if (w->data[i] != ' ' && w->data[i] != '-')
-            return refuse(w, path, "a list item that shares its line");
+    for (size_t i = ls; i < first; i++)
+        if (w->data[i] != ' ' && (member || w->data[i] != '-'))
+            return refuse(w, path, member ? "a removal of a list item's first member"
+                                          : "a list item that shares its line");
     size_t i = p.end;
     while (i < w->len && (w->data[i] == ' ' || w->data[i] == '\t' || w->data[i] == '\r'))
         i++;
     if (i < w->len && w->data[i] != '\n' && w->data[i] != '#')
-        return refuse(w, path, "a list item that shares its line");
+        return refuse(w, path, "a value that shares its line");
     bool need_eol;
     size_t le = after_line(w->data, w->len, p.end, &need_eol);
     struct edit e = {

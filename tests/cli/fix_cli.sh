@@ -42,7 +42,13 @@ for in in "$fx"/*.in.*; do
     *anchors* | *flow-by-hand*) want=1 ;;
     *) want=0 ;;
     esac
-    run "$want" "$in"
+    # NAME.policy.yaml, when there is one, is the policy to fix NAME.in.* with.
+    policy=$(echo "$in" | sed 's/\.in\..*/.policy.yaml/')
+    if [ -f "$policy" ]; then
+        run "$want" --policy "$policy" "$in"
+    else
+        run "$want" "$in"
+    fi
     cmp -s "$tmp/out" "$out" || fail "$in: output differs from $out: $(diff "$out" "$tmp/out" | head -20)"
 done
 
