@@ -337,19 +337,20 @@ static int run(int argc, char **argv)
 
 const struct cli_command cli_fix = {
     .name = "fix",
-    .synopsis = "[--policy FILE] [--profile NAME] [--no-templates] [--write | --diff] PATH...",
+    .synopsis = "[--policy FILE] [--profile NAME] [--templates | --no-templates]"
+                " [--write | --diff] PATH...",
     .summary = "repair manifest files with the webhook's fixers, keeping their layout",
     .help =
         "  PATH is a file, a folder (its *.yaml, *.yml and *.json files, recursively) or - for\n"
         "  stdin. Each pod and pod template gets the patch /mutate would give a pod (the\n"
         "  profile's fixers and mutate settings; explicit values are kept unless the profile\n"
         "  overrides them), made as small text edits: comments, order, quoting and layout stay\n"
-        "  as they were. Templates are fixed unless --no-templates. Without --write or --diff\n"
-        "  the fixed manifests are printed; --diff prints a unified diff of each file that\n"
-        "  changes; --write replaces the files that change, atomically. A document a text edit\n"
-        "  cannot fix safely (an insertion into a flow collection, an anchor, an alias, a\n"
-        "  merge key) is left as it was and named on stderr with its patch, to fix by hand.\n"
-        "  Exit status: 0 nothing left to do, 1 something to fix by hand (or, with --diff,\n"
-        "  anything to fix), 2 an error.\n",
+        "  as they were. Templates are fixed (--templates, the default) unless --no-templates.\n"
+        "  Without --write or --diff the fixed manifests are printed; --diff prints a unified\n"
+        "  diff of each file that changes; --write replaces the files that change, atomically.\n"
+        "  A document a text edit cannot fix safely (an insertion into a flow collection, an\n"
+        "  anchor, an alias, a merge key) is left as it was and named on stderr with its\n"
+        "  patch, to fix by hand. Exit status: 0 nothing left to do, 1 something to fix by\n"
+        "  hand (or, with --diff, anything to fix), 2 an error.\n",
     .run = run,
 };
