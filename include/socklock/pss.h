@@ -27,6 +27,7 @@ struct sl_violation {
     char *detail; /* e.g. "pod or container \"app\" must set securityContext.runAsNonRoot=true"; may
                      be "" */
     bool fixable; /* a patch the profile allows fixes it (set by the engine; else false) */
+    char *exception; /* a waived violation: the policy exception that waives it; else NULL */
 };
 
 struct sl_findings {
@@ -40,6 +41,19 @@ enum sl_pss_extra {
     SL_PSS_EXTRA_READ_ONLY_ROOT_FS = 1u << 0, /* check "readOnlyRootFilesystem" */
 };
 
+/* A check a policy exception waives for one pod: for the whole pod (list NULL), or for one
+ * container, entirely or (capabilities non-NULL) only for those capability adds. A waiver
+ * for one container never waives what the pod itself sets (host namespaces, volumes,
+ * sysctls, a pod-level securityContext): the check runs as if that container were not
+ * there, or did not add those capabilities. */
+struct sl_pss_waiver {
+    const char *check; /* a check id, or "*" for every check */
+    const char *list;  /* NULL, or "initContainers", "containers", "ephemeralContainers" */
+    size_t index;      /* the container's place in that list */
+    const struct sl_strlist *capabilities; /* canonical names (upper case, no CAP_), or NULL */
+    const char *by;                        /* the exception's name, for the record */
+};
+
 struct sl_pss_opts {
     enum sl_level level;
     int version;            /* minor version, or SL_VERSION_LATEST */
@@ -48,6 +62,10 @@ struct sl_pss_opts {
                              * v1.35 too (PSA's former RelaxPolicyForUserNamespacePods
                              * option); from v1.35 PSA waives them unconditionally */
     const char *only_check; /* when non-NULL, evaluate only the check with this id */
+    const struct sl_pss_waiver *waivers; /* what policy exceptions waive for this pod */
+    size_t nwaivers;
+    struct sl_findings *waived; /* sl_pss_eval: where waived violations go (each with its
+                                 * `exception`); NULL to drop them */
 };
 
 void sl_pss_findings_init(struct sl_findings *f);
@@ -56,6 +74,9 @@ void sl_pss_findings_cleanup(struct sl_findings *f);
 /* Appends a violation, copying the three strings. */
 void sl_pss_findings_add(struct sl_findings *f, const char *check, const char *reason,
                          const char *detail);
+/* Appends a waived violation: the three strings and the exception's name, copied. */
+void sl_pss_findings_add_waived(struct sl_findings *f, const char *check, const char *reason,
+                                const char *detail, const char *exception);
 
 /* Parses "privileged", "baseline", "restricted". SL_E_INVALID otherwise. */
 enum sl_status sl_pss_parse_level(const char *s, enum sl_level *out);
@@ -70,15 +91,15 @@ void sl_pss_version_name(int version, char *out, size_t size);
 int sl_pss_newest_version(void);
 
 /* Evaluates a pod under opts. `meta` is the pod's (or template's) metadata, may be NULL;
- * `spec` is the pod spec object. Violations are appended to `out` in table order (PSA's
- * order: baseline ids sorted, then restricted ids sorted, then socklock's extras).
- * At the restricted level a baseline check overridden by a restricted one does not run.
- * `only_check` runs just that check when it is enabled at (level, version), overridden or
- * not; extras run when their bit is set in opts->extras, at any level. At the privileged
- * level no PSS check runs.
- * Every field any check reads is type-checked first, whatever the level: returns
- * SL_E_INVALID with err naming the field path (e.g. "spec.containers[1] is not an
- * object") when the structure cannot be understood, SL_E_LIMIT when the pod has more than
+ * `spec` is the pod spec object. A violation opts->waivers waive goes to opts->waived instead
+ * of `out` (one partly waived: what is left to `out`, the waived part to opts->waived). Violations
+ * are appended to `out` in table order (PSA's order: baseline ids sorted, then restricted ids
+ * sorted, then socklock's extras). At the restricted level a baseline check overridden by a
+ * restricted one does not run. `only_check` runs just that check when it is enabled at (level,
+ * version), overridden or not; extras run when their bit is set in opts->extras, at any level. At
+ * the privileged level no PSS check runs. Every field any check reads is type-checked first,
+ * whatever the level: returns SL_E_INVALID with err naming the field path (e.g. "spec.containers[1]
+ * is not an object") when the structure cannot be understood, SL_E_LIMIT when the pod has more than
  * 100000 containers or volumes, SL_E_USAGE for an unknown only_check or a negative
  * version; `out` may then hold partial results. Borrows meta and spec. */
 enum sl_status sl_pss_eval(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
@@ -125,6 +146,8 @@ struct sl_pss_check_info {
     size_t nversions;
     int versions[SL_PSS_MAX_VERSIONS]; /* minor versions at which it starts or changes */
     bool fixable;                      /* some row has a fixer */
+    bool pod_only; /* it reads only what the pod sets, never a container: a waiver for one
+                    * container can never change it */
 };
 
 /* The number of checks in the table; sl_pss_check_describe() reads entry i < that. */

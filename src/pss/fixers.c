@@ -100,19 +100,6 @@ void pss_fix_allow_priv_esc(const struct pss_fix *fx, const char *const *allowed
 
 /* ---- capabilities ---- */
 
-/* A capability name as the allowed sets spell it: upper case, without "CAP_". Caller frees. */
-static char *canonical_cap(const char *s)
-{
-    if ((s[0] == 'c' || s[0] == 'C') && (s[1] == 'a' || s[1] == 'A') &&
-        (s[2] == 'p' || s[2] == 'P') && s[3] == '_')
-        s += 4;
-    char *out = sl_xstrdup(s);
-    for (char *p = out; *p; p++)
-        if (*p >= 'a' && *p <= 'z')
-            *p = (char)(*p - 'a' + 'A');
-    return out;
-}
-
 /* The drop list with every spelling of ALL ("all", "All", "CAP_ALL") written as one "ALL",
  * and "ALL" added when `require` and it was missing. New reference. */
 static json_t *fixed_drop(const json_t *drop, bool require)
@@ -123,7 +110,7 @@ static json_t *fixed_drop(const json_t *drop, bool require)
     const json_t *v;
     json_array_foreach(drop, i, v)
     {
-        char *canon = canonical_cap(json_string_value(v));
+        char *canon = pss_canonical_cap(json_string_value(v));
         if (strcmp(canon, "ALL") != 0) {
             json_array_append(out, sl_json_mut(v));
         } else if (!all) {
@@ -138,19 +125,21 @@ static json_t *fixed_drop(const json_t *drop, bool require)
 }
 
 /* The add list with allowed capabilities in their canonical spelling (without repeats), and
- * the others kept, or dropped when `drop_others`. New reference. */
-static json_t *fixed_add(const json_t *add, const char *const *allowed, bool drop_others)
+ * the others kept, or dropped when `drop_others` (but never those a policy exception lets
+ * the container add: `waived`, may be NULL). New reference. */
+static json_t *fixed_add(const json_t *add, const char *const *allowed, bool drop_others,
+                         const struct sl_strlist *waived)
 {
     json_t *out = json_array();
     size_t i;
     const json_t *v;
     json_array_foreach(add, i, v)
     {
-        char *canon = canonical_cap(json_string_value(v));
+        char *canon = pss_canonical_cap(json_string_value(v));
         if (pss_in_set(allowed, canon)) {
             if (!has_string(out, canon))
                 json_array_append_new(out, json_string(canon));
-        } else if (!drop_others) {
+        } else if (!drop_others || (waived != NULL && sl_strlist_has(waived, canon))) {
             json_array_append(out, sl_json_mut(v));
         }
         free(canon);
@@ -179,7 +168,8 @@ static void fix_caps(const struct pss_fix *fx, const char *const *allowed, bool 
         if (!may_change(fx, c))
             continue;
         put_caps(fx, c, "drop", c->cap_drop, fixed_drop(c->cap_drop, require_drop_all));
-        put_caps(fx, c, "add", c->cap_add, fixed_add(c->cap_add, allowed, fx->override));
+        put_caps(fx, c, "add", c->cap_add,
+                 fixed_add(c->cap_add, allowed, fx->override, c->waived_caps));
     }
 }
 

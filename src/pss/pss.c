@@ -71,37 +71,42 @@ static const char *const sysctls_1_37[] = {SYSCTLS_1_37, NULL};
 #define USER_NS         PSS_WAIVE_USER_NS
 #define USER_NS_RELAXED PSS_WAIVE_USER_NS_RELAXED
 
-/* Rows are {since, implementation, allowed values, waivers, overridden baseline check,
- * fixer}.
+/* Each check is {id, level, extra bit, rows, pod-only}; rows are {since, implementation,
+ * allowed values, waivers, overridden baseline check, fixer}. A pod-only check reads nothing
+ * of a container, so a policy exception for a container can never waive it.
  * Windows waivers (v1.25): API validation forbids these fields on Windows pods. User
  * namespace waivers (KEP-127): such pods may run as uid 0 and unmask /proc inside their
  * namespace; PSA waives them from v1.35, and earlier only when the administrator opted in. */
 const struct pss_check pss_checks[] = {
-    {"appArmorProfile", B, 0, {{0, pss_check_apparmor, NULL, 0, NULL, NULL}}},
+    {"appArmorProfile", B, 0, {{0, pss_check_apparmor, NULL, 0, NULL, NULL}}, false},
     {"capabilities_baseline",
      B,
      0,
-     {{0, pss_check_caps_baseline, caps_baseline_1_0, 0, NULL, pss_fix_caps_baseline}}},
-    {"hostNamespaces", B, 0, {{0, pss_check_host_namespaces, NULL, 0, NULL, NULL}}},
-    {"hostPathVolumes", B, 0, {{0, pss_check_host_path, NULL, 0, NULL, NULL}}},
-    {"hostPorts", B, 0, {{0, pss_check_host_ports, NULL, 0, NULL, NULL}}},
-    {"hostProbesAndHostLifecycle", B, 0, {{34, pss_check_host_probes, NULL, 0, NULL, NULL}}},
-    {"privileged", B, 0, {{0, pss_check_privileged, NULL, 0, NULL, NULL}}},
+     {{0, pss_check_caps_baseline, caps_baseline_1_0, 0, NULL, pss_fix_caps_baseline}},
+     false},
+    {"hostNamespaces", B, 0, {{0, pss_check_host_namespaces, NULL, 0, NULL, NULL}}, true},
+    {"hostPathVolumes", B, 0, {{0, pss_check_host_path, NULL, 0, NULL, NULL}}, true},
+    {"hostPorts", B, 0, {{0, pss_check_host_ports, NULL, 0, NULL, NULL}}, false},
+    {"hostProbesAndHostLifecycle", B, 0, {{34, pss_check_host_probes, NULL, 0, NULL, NULL}}, false},
+    {"privileged", B, 0, {{0, pss_check_privileged, NULL, 0, NULL, NULL}}, false},
     {"procMount",
      B,
      0,
      {{0, pss_check_proc_mount, NULL, 0, NULL, NULL},
-      {35, pss_check_proc_mount, NULL, USER_NS, NULL, NULL}}},
+      {35, pss_check_proc_mount, NULL, USER_NS, NULL, NULL}},
+     false},
     {"seLinuxOptions",
      B,
      0,
      {{0, pss_check_selinux, selinux_types_1_0, 0, NULL, NULL},
-      {31, pss_check_selinux, selinux_types_1_31, 0, NULL, NULL}}},
+      {31, pss_check_selinux, selinux_types_1_31, 0, NULL, NULL}},
+     false},
     {"seccompProfile_baseline",
      B,
      0,
      {{0, pss_check_seccomp_annotations, NULL, 0, NULL, NULL},
-      {19, pss_check_seccomp_fields, NULL, 0, NULL, pss_fix_seccomp_fields}}},
+      {19, pss_check_seccomp_fields, NULL, 0, NULL, pss_fix_seccomp_fields}},
+     false},
     {"sysctls",
      B,
      0,
@@ -109,47 +114,55 @@ const struct pss_check pss_checks[] = {
       {27, pss_check_sysctls, sysctls_1_27, 0, NULL, NULL},
       {29, pss_check_sysctls, sysctls_1_29, 0, NULL, NULL},
       {32, pss_check_sysctls, sysctls_1_32, 0, NULL, NULL},
-      {37, pss_check_sysctls, sysctls_1_37, 0, NULL, NULL}}},
-    {"windowsHostProcess", B, 0, {{0, pss_check_host_process, NULL, 0, NULL, NULL}}},
+      {37, pss_check_sysctls, sysctls_1_37, 0, NULL, NULL}},
+     true},
+    {"windowsHostProcess", B, 0, {{0, pss_check_host_process, NULL, 0, NULL, NULL}}, false},
     {"allowPrivilegeEscalation",
      R,
      0,
      {{8, pss_check_allow_priv_esc, NULL, 0, NULL, pss_fix_allow_priv_esc},
-      {25, pss_check_allow_priv_esc, NULL, WINDOWS, NULL, pss_fix_allow_priv_esc}}},
+      {25, pss_check_allow_priv_esc, NULL, WINDOWS, NULL, pss_fix_allow_priv_esc}},
+     false},
     {"capabilities_restricted",
      R,
      0,
      {{22, pss_check_caps_restricted, caps_restricted_1_22, 0, "capabilities_baseline",
        pss_fix_caps_restricted},
       {25, pss_check_caps_restricted, caps_restricted_1_22, WINDOWS, "capabilities_baseline",
-       pss_fix_caps_restricted}}},
-    {"procMount_restricted", R, 0, {{35, pss_check_proc_mount, NULL, 0, "procMount", NULL}}},
+       pss_fix_caps_restricted}},
+     false},
+    {"procMount_restricted", R, 0, {{35, pss_check_proc_mount, NULL, 0, "procMount", NULL}}, false},
     {"restrictedVolumes",
      R,
      0,
-     {{0, pss_check_restricted_volumes, NULL, 0, "hostPathVolumes", NULL}}},
+     {{0, pss_check_restricted_volumes, NULL, 0, "hostPathVolumes", NULL}},
+     true},
     {"runAsNonRoot",
      R,
      0,
      {{0, pss_check_run_as_non_root, NULL, USER_NS_RELAXED, NULL, pss_fix_run_as_non_root},
-      {35, pss_check_run_as_non_root, NULL, USER_NS, NULL, pss_fix_run_as_non_root}}},
+      {35, pss_check_run_as_non_root, NULL, USER_NS, NULL, pss_fix_run_as_non_root}},
+     false},
     {"runAsUser",
      R,
      0,
      {{23, pss_check_run_as_user, NULL, USER_NS_RELAXED, NULL, pss_fix_run_as_user},
-      {35, pss_check_run_as_user, NULL, USER_NS, NULL, pss_fix_run_as_user}}},
+      {35, pss_check_run_as_user, NULL, USER_NS, NULL, pss_fix_run_as_user}},
+     false},
     {"seccompProfile_restricted",
      R,
      0,
      {{19, pss_check_seccomp_required, NULL, 0, "seccompProfile_baseline",
        pss_fix_seccomp_required},
       {25, pss_check_seccomp_required, NULL, WINDOWS, "seccompProfile_baseline",
-       pss_fix_seccomp_required}}},
+       pss_fix_seccomp_required}},
+     false},
     /* socklock's extras. Windows pods are waived: API validation forbids the field there. */
     {"readOnlyRootFilesystem",
      SL_LEVEL_PRIVILEGED,
      SL_PSS_EXTRA_READ_ONLY_ROOT_FS,
-     {{0, pss_check_ro_rootfs, NULL, WINDOWS, NULL, pss_fix_ro_rootfs}}},
+     {{0, pss_check_ro_rootfs, NULL, WINDOWS, NULL, pss_fix_ro_rootfs}},
+     false},
 };
 
 const size_t pss_nchecks = SL_ARRAY_LEN(pss_checks);
@@ -177,6 +190,7 @@ void sl_pss_findings_cleanup(struct sl_findings *f)
         free(f->items[i].check);
         free(f->items[i].reason);
         free(f->items[i].detail);
+        free(f->items[i].exception);
     }
     free(f->items);
     sl_pss_findings_init(f);
@@ -194,6 +208,14 @@ void sl_pss_findings_add(struct sl_findings *f, const char *check, const char *r
     v->reason = sl_xstrdup(reason ? reason : "");
     v->detail = sl_xstrdup(detail ? detail : "");
     v->fixable = false;
+    v->exception = NULL;
+}
+
+void sl_pss_findings_add_waived(struct sl_findings *f, const char *check, const char *reason,
+                                const char *detail, const char *exception)
+{
+    sl_pss_findings_add(f, check, reason, detail);
+    f->items[f->len - 1].exception = sl_xstrdup(exception ? exception : "");
 }
 
 /* ---- levels and versions ---- */
@@ -308,6 +330,7 @@ void sl_pss_check_describe(size_t i, struct sl_pss_check_info *out)
     out->id = c->id;
     out->level = c->level;
     out->extra = c->extra;
+    out->pod_only = c->pod_only;
     out->nversions = nrows(c);
     for (size_t v = 0; v < out->nversions; v++) {
         out->versions[v] = c->versions[v].since;
@@ -468,6 +491,224 @@ static const struct pss_versioned *row_in_force(const struct pss_check *c,
     return waived(row, pod, opts) ? NULL : row;
 }
 
+/* ---- policy exceptions ---- */
+
+/* One waiver that applies to the check at hand. */
+struct wref {
+    const struct sl_pss_waiver *w;
+};
+
+/* The waivers of opts for check id: into w (room for opts->nwaivers); their number. *whole
+ * says one of them covers the whole pod. */
+static size_t waivers_for(const struct sl_pss_opts *opts, const char *id, struct wref *w,
+                          const struct sl_pss_waiver **whole)
+{
+    size_t n = 0;
+    *whole = NULL;
+    for (size_t i = 0; i < opts->nwaivers; i++) {
+        const struct sl_pss_waiver *x = &opts->waivers[i];
+        if (strcmp(x->check, "*") != 0 && strcmp(x->check, id) != 0)
+            continue;
+        if (x->list == NULL && *whole == NULL)
+            *whole = x;
+        w[n++].w = x;
+    }
+    return n;
+}
+
+static bool waiver_covers(const struct sl_pss_waiver *w, const struct pss_container *c)
+{
+    return w->list != NULL && strcmp(w->list, pss_list_names[c->list]) == 0 && w->index == c->index;
+}
+
+/* The capability adds of cap_add that caps does not waive: a new array. */
+static json_t *caps_left(const json_t *cap_add, const struct sl_strlist *caps)
+{
+    json_t *out = json_array();
+    size_t i;
+    const json_t *v;
+    json_array_foreach(cap_add, i, v)
+    {
+        char *canon = pss_canonical_cap(json_string_value(v));
+        if (!sl_strlist_has(caps, canon))
+            json_array_append(out, sl_json_mut(v));
+        free(canon);
+    }
+    return out;
+}
+
+/* A view of a pod: the same pod-level fields, its own list of containers. The capability
+ * arrays it makes are its own too (released by view_cleanup). */
+struct view {
+    struct pss_pod pod;
+    json_t **owned;
+    size_t nowned;
+};
+
+static void view_init(struct view *v, const struct pss_pod *pod)
+{
+    v->pod = *pod;
+    v->pod.containers = sl_xcalloc(pod->ncontainers + 1, sizeof(*v->pod.containers));
+    v->pod.ncontainers = 0;
+    v->owned = sl_xcalloc(pod->ncontainers + 1, sizeof(json_t *));
+    v->nowned = 0;
+}
+
+/* Adds container c to the view, with the capability adds `caps` waives taken out (for a
+ * check) or kept aside for its fixer (for_fix); caps NULL: as it is. */
+static void view_add(struct view *v, const struct pss_container *c, const struct sl_strlist *caps,
+                     bool for_fix)
+{
+    struct pss_container *to = &v->pod.containers[v->pod.ncontainers++];
+    *to = *c;
+    if (caps == NULL || c->cap_add == NULL)
+        return;
+    if (for_fix) {
+        to->waived_caps = caps;
+        return;
+    }
+    to->cap_add = v->owned[v->nowned++] = caps_left(c->cap_add, caps);
+}
+
+static void view_cleanup(struct view *v)
+{
+    for (size_t i = 0; i < v->nowned; i++)
+        json_decref(v->owned[i]);
+    free(v->owned);
+    free(v->pod.containers);
+}
+
+/* The pod as check or fixer sees it under container waivers w[0..n): the containers they
+ * waive whole left out, the capability adds they waive taken out (or, for a fixer, kept). */
+static void view_waived(struct view *v, const struct pss_pod *pod, struct wref *w, size_t n,
+                        bool for_fix)
+{
+    view_init(v, pod);
+    for (size_t i = 0; i < pod->ncontainers; i++) {
+        const struct pss_container *c = &pod->containers[i];
+        const struct sl_pss_waiver *whole = NULL, *caps = NULL;
+        for (size_t k = 0; k < n; k++) {
+            if (!waiver_covers(w[k].w, c))
+                continue;
+            if (w[k].w->capabilities == NULL)
+                whole = w[k].w;
+            else if (caps == NULL)
+                caps = w[k].w;
+        }
+        if (whole == NULL)
+            view_add(v, c, caps != NULL ? caps->capabilities : NULL, for_fix);
+    }
+}
+
+/* The check's violation on pod, as "reason: detail" (a new string), or NULL when it passes. */
+static char *failure(const struct pss_check *c, const struct pss_versioned *row,
+                     const struct pss_pod *pod)
+{
+    struct sl_findings f;
+    sl_pss_findings_init(&f);
+    row->fn(pod, row->allowed, c->id, &f);
+    char *text = f.len > 0 ? sl_xasprintf("%s: %s", f.items[0].reason, f.items[0].detail) : NULL;
+    sl_pss_findings_cleanup(&f);
+    return text;
+}
+
+/* Whether waiver w, for container ct, changes the check: ct fails it (with what its pod
+ * sets), and without ct, or without ct's waived adds, the pod passes or fails otherwise. */
+static bool contributes(const struct pss_check *c, const struct pss_versioned *row,
+                        const struct pss_pod *pod, const struct pss_container *ct,
+                        const struct sl_pss_waiver *w)
+{
+    struct view with, without;
+    view_init(&with, pod);
+    view_add(&with, ct, NULL, false);
+    view_init(&without, pod);
+    if (w->capabilities != NULL)
+        view_add(&without, ct, w->capabilities, false);
+    char *a = failure(c, row, &with.pod), *b = failure(c, row, &without.pod);
+    bool yes = a != NULL && (b == NULL || strcmp(a, b) != 0);
+    free(a);
+    free(b);
+    view_cleanup(&with);
+    view_cleanup(&without);
+    return yes;
+}
+
+/* Records what waivers w[0..n) waived of check c's violation `full`. */
+static void record_waived(const struct pss_check *c, const struct pss_versioned *row,
+                          const struct pss_pod *pod, struct wref *w, size_t n,
+                          const struct sl_violation *full, struct sl_findings *waived)
+{
+    for (size_t i = 0; i < pod->ncontainers; i++) {
+        const struct pss_container *ct = &pod->containers[i];
+        for (size_t k = 0; k < n; k++) {
+            if (!waiver_covers(w[k].w, ct) || !contributes(c, row, pod, ct, w[k].w))
+                continue;
+            struct sl_buf d;
+            sl_buf_init(&d, 0);
+            (void)sl_buf_printf(&d, "container \"%s\"", ct->name);
+            if (w[k].w->capabilities != NULL) {
+                /* The adds it has that the exception waives. */
+                struct sl_strlist added = {0};
+                size_t j;
+                const json_t *cap;
+                json_array_foreach(ct->cap_add, j, cap)
+                {
+                    char *canon = pss_canonical_cap(json_string_value(cap));
+                    if (sl_strlist_has(w[k].w->capabilities, canon))
+                        sl_strlist_add(&added, json_string_value(cap));
+                    free(canon);
+                }
+                (void)sl_buf_puts(&d, " adding ");
+                pss_put_join_quote(&d, &added);
+                sl_strlist_cleanup(&added);
+            }
+            sl_pss_findings_add_waived(waived, c->id, full->reason, d.data, w[k].w->by);
+            sl_buf_cleanup(&d);
+            break; /* one record per container */
+        }
+    }
+}
+
+/* Runs check c (row in force) on pod into out, with the policy's waivers for it. */
+static void run_check(const struct pss_check *c, const struct pss_versioned *row,
+                      const struct pss_pod *pod, const struct sl_pss_opts *opts,
+                      struct sl_findings *out)
+{
+    if (opts->nwaivers == 0) {
+        row->fn(pod, row->allowed, c->id, out);
+        return;
+    }
+    struct wref *w = sl_xcalloc(opts->nwaivers, sizeof(struct wref));
+    const struct sl_pss_waiver *whole;
+    size_t n = waivers_for(opts, c->id, w, &whole);
+    struct sl_findings full, part;
+    sl_pss_findings_init(&full);
+    sl_pss_findings_init(&part);
+    row->fn(pod, row->allowed, c->id, &full);
+    if (full.len == 0 || n == 0) {
+        for (size_t i = 0; i < full.len; i++)
+            sl_pss_findings_add(out, full.items[i].check, full.items[i].reason,
+                                full.items[i].detail);
+    } else if (whole != NULL) {
+        if (opts->waived != NULL)
+            sl_pss_findings_add_waived(opts->waived, c->id, full.items[0].reason,
+                                       full.items[0].detail, whole->by);
+    } else {
+        struct view v;
+        view_waived(&v, pod, w, n, false);
+        row->fn(&v.pod, row->allowed, c->id, &part);
+        view_cleanup(&v);
+        for (size_t i = 0; i < part.len; i++)
+            sl_pss_findings_add(out, part.items[i].check, part.items[i].reason,
+                                part.items[i].detail);
+        if (opts->waived != NULL)
+            record_waived(c, row, pod, w, n, &full.items[0], opts->waived);
+    }
+    sl_pss_findings_cleanup(&full);
+    sl_pss_findings_cleanup(&part);
+    free(w);
+}
+
 enum sl_status sl_pss_eval(const json_t *meta, const json_t *spec, const struct sl_pss_opts *opts,
                            struct sl_findings *out, struct sl_error *err)
 {
@@ -480,7 +721,7 @@ enum sl_status sl_pss_eval(const json_t *meta, const json_t *spec, const struct 
     for (size_t i = 0; rc == SL_OK && i < pss_nchecks; i++) {
         const struct pss_versioned *row = row_in_force(&pss_checks[i], &pod, opts, version);
         if (row != NULL)
-            row->fn(&pod, row->allowed, pss_checks[i].id, out);
+            run_check(&pss_checks[i], row, &pod, opts, out);
     }
     pss_pod_cleanup(&pod);
     return rc;
@@ -546,7 +787,22 @@ enum sl_status sl_pss_fix(const json_t *meta, const json_t *spec, const struct s
             .opts = fix,
             .override = fix->override != NULL && sl_strlist_has(fix->override, c->id),
         };
-        row->fix(&fx, row->allowed);
+        if (opts->nwaivers == 0) {
+            row->fix(&fx, row->allowed);
+            continue;
+        }
+        /* What a policy exception waives is not fixed: a waived pod stays as it is, a
+         * waived container too (its waived capability adds are kept). */
+        struct wref *w = sl_xcalloc(opts->nwaivers + 1, sizeof(struct wref));
+        const struct sl_pss_waiver *whole;
+        size_t n = waivers_for(opts, c->id, w, &whole);
+        struct view v;
+        view_waived(&v, &pod, w, n, true);
+        fx.pod = &v.pod;
+        if (whole == NULL)
+            row->fix(&fx, row->allowed);
+        view_cleanup(&v);
+        free(w);
     }
     pss_pod_cleanup(&pod);
     return rc;

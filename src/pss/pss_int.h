@@ -70,6 +70,9 @@ struct pss_container {
     const json_t *ports;    /* array of objects with a valid hostPort, or NULL */
     const char *hosts[PSS_MAX_HOSTS];
     size_t nhosts; /* non-empty probe and lifecycle hosts, in field order */
+    /* Fixers only: capability adds a policy exception lets this container keep, whatever
+     * the allowed set says (canonical names); NULL for none. */
+    const struct sl_strlist *waived_caps;
 };
 
 struct pss_volume {
@@ -111,6 +114,9 @@ void pss_put_setters(struct sl_buf *b, bool pod, const struct sl_strlist *contai
 /* Adds the violation (id, reason, detail's text) and releases detail. */
 void pss_emit(struct sl_findings *out, const char *id, const char *reason, struct sl_buf *detail);
 bool pss_starts_with(const char *s, const char *prefix);
+/* A capability as the runtime reads it: "CAP_" prefix dropped, upper case ("cap_net_raw" ->
+ * "NET_RAW"). Caller frees. */
+char *pss_canonical_cap(const char *s);
 /* True when s is in the NULL-terminated set (a NULL set is empty). */
 bool pss_in_set(const char *const *set, const char *s);
 /* ---- the check table ---- */
@@ -168,6 +174,7 @@ struct pss_check {
     enum sl_level level;
     unsigned extra;
     struct pss_versioned versions[PSS_MAX_VERSIONS];
+    bool pod_only; /* reads only pod-level fields: a container's waiver never changes it */
 };
 
 /* The table (pss.c) and its length. */

@@ -138,3 +138,15 @@ void pss_put_setters(struct sl_buf *b, bool pod, const struct sl_strlist *contai
     if (extra)
         (void)sl_buf_printf(b, "%s%s", first ? "" : " and ", extra);
 }
+
+char *pss_canonical_cap(const char *s)
+{
+    if ((s[0] == 'c' || s[0] == 'C') && (s[1] == 'a' || s[1] == 'A') &&
+        (s[2] == 'p' || s[2] == 'P') && s[3] == '_')
+        s += 4;
+    char *out = sl_xstrdup(s);
+    for (char *p = out; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    return out;
+}
