@@ -26,7 +26,7 @@ enum sl_status {
  * the fault in that input when a parser knows it, else 0. Only sl_error_format() turns a
  * record into text. */
 struct sl_error {
-    char msg[512];
+    char msg[1024];
     char file[256];
     int line;
     int column;

@@ -1,10 +1,12 @@
-/* policy: profiles (level, version, extras, mode, mutation), exemptions and server limits;
- * the embedded default policy and YAML policy files. A loaded policy is read-only. */
+/* policy: profiles (level, version, extras, mode, mutation), exemptions, the namespaces
+ * rules that pick a profile, the exceptions that waive checks, and server limits; the
+ * embedded default policy and YAML policy files. A loaded policy is read-only. */
 #ifndef SOCKLOCK_POLICY_H
 #define SOCKLOCK_POLICY_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "socklock/common.h"
 #include "socklock/pss.h"
@@ -22,6 +24,8 @@ struct sl_mutate {
     struct sl_strlist override; /* checks whose fixers may replace explicit values */
 };
 
+struct sl_policy;
+
 struct sl_profile {
     char *name;
     enum sl_level level;
@@ -33,6 +37,33 @@ struct sl_profile {
     struct sl_strlist exempt_namespaces;
     struct sl_strlist exempt_usernames;
     struct sl_strlist exempt_runtime_classes;
+    const struct sl_policy *policy; /* the policy it belongs to (its exceptions); may be NULL */
+};
+
+/* A `namespaces` rule: the namespaces `match` names are judged by `profile`. */
+struct sl_ns_rule {
+    char *match;        /* a namespace name or a glob (*, ?, [...]) */
+    char *profile_name; /* the profile it names, "default" when it names none */
+    /* The profile in force there: the named one itself, or (derived) a copy of it with the
+     * rule's mode, level or version. */
+    struct sl_profile *profile;
+    bool derived;
+    int line, column; /* where the rule is written */
+};
+
+/* An `exceptions` entry: what it matches, and which checks (and values) it waives there. */
+struct sl_exception {
+    char *name;
+    /* Globs; an empty list matches everything. containers and images make it an exception
+     * for the containers they match (never for what the pod itself sets). */
+    struct sl_strlist namespaces, names, containers, images;
+    struct sl_strlist checks;       /* check ids, or the one entry "*": every check */
+    struct sl_strlist capabilities; /* for the capabilities checks, only these adds (canonical:
+                                     * upper case, no CAP_); empty: the whole check */
+    long expires;                   /* the last day it applies, in days since 1970-01-01 UTC;
+                                     * -1: it never expires */
+    char expires_text[11];          /* "YYYY-MM-DD", or "" */
+    int line, column;               /* where it is written */
 };
 
 struct sl_limits {
@@ -48,7 +79,12 @@ struct sl_limits {
 struct sl_policy {
     struct sl_profile *profiles;
     size_t nprofiles;
+    struct sl_ns_rule *rules; /* `namespaces`, in order: the first that matches wins */
+    size_t nrules;
+    struct sl_exception *exceptions;
+    size_t nexceptions;
     struct sl_limits limits;
+    struct sl_strlist warnings; /* "FILE:LINE:COLUMN: message" of what loads but is suspect */
 };
 
 /* Returns a new policy holding the embedded default: profile "default" = restricted,
@@ -67,6 +103,30 @@ struct sl_policy *sl_policy_new_plain(const char *name, enum sl_level level, int
 
 /* Finds a profile by name; NULL when absent. Borrowed. */
 const struct sl_profile *sl_policy_find(const struct sl_policy *pol, const char *name);
+
+/* The profile that judges namespace ns on the default routes (/validate, /mutate, `check`
+ * without --profile): the first `namespaces` rule that matches, else the profile "default";
+ * NULL when there is none (or pol is NULL). *rule (when not NULL) is the rule that matched,
+ * or NULL. */
+const struct sl_profile *sl_policy_route(const struct sl_policy *pol, const char *ns,
+                                         const struct sl_ns_rule **rule);
+
+/* True when glob `pattern` (*, ?, [...]; `*` matches '/' too) matches s whole. */
+bool sl_policy_glob(const char *pattern, const char *s);
+
+/* True when `pattern` matches the container image reference `image`: the reference as
+ * written, or in full (registry docker.io, library/ for official images, :latest when it
+ * has no tag or digest). A pattern with no tag or digest matches every tag and digest. */
+bool sl_policy_image_match(const char *pattern, const char *image);
+
+/* True when e has expired at time now (it applies through its last day, UTC). */
+bool sl_exception_expired(const struct sl_exception *e, time_t now);
+
+/* What applies in namespace ns, and to each of images[0..nimages): the rule, the profile
+ * (level, version, mode), whether the namespace is exempt, and every exception that may
+ * apply, expired ones marked. Text for `socklock policy --explain`. Caller frees. */
+char *sl_policy_explain(const struct sl_policy *pol, const char *ns, char *const *images,
+                        size_t nimages, time_t now);
 
 /* Writes the effective policy as YAML text. Caller frees. */
 char *sl_policy_dump(const struct sl_policy *pol);

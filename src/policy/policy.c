@@ -1,10 +1,7 @@
-/* policy: profiles, exemptions and limits.
+/* policy: the policy model. A policy file (read by load.c) looks like this; every key is
+ * optional but `profiles`, and these are the defaults:
  *
- * A policy file is YAML, read by yamljson into jansson values and then validated here key
- * by key, so that a typo is an error with its position rather than a silently ignored
- * setting:
- *
- *   limits:                      # all optional; these are the defaults
+ *   limits:
  *     maxBodyBytes: 7340032
  *     inflightBodyBytes: 67108864
  *     connections: 1024
@@ -30,16 +27,22 @@
  *         namespaces: [kube-system]
  *         usernames: []
  *         runtimeClassNames: []
+ *   namespaces:                  # in order; the first rule that matches wins
+ *     - match: "legacy-*"        # a name or a glob
+ *       profile: baseline        # and/or mode, level, version: the profile, changed so
+ *   exceptions:
+ *     - name: istio-proxy        # shown in audit annotations, logs and `check`
+ *       namespaces: []           # globs; each list empty = any (one at least is needed)
+ *       names: []                # object names
+ *       containers: []           # container names
+ *       images: ["istio/proxyv2:*"]
+ *       checks: [capabilities_restricted]   # or all
+ *       capabilities: [NET_ADMIN, NET_RAW]  # only these adds are waived
+ *       expires: 2027-03-31      # the last day it applies (UTC)
  *
  * The loaded policy is immutable and shared by all server threads. */
-#include "socklock/policy.h"
+#include "policy_int.h"
 
-#include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,12 +51,6 @@
 
 #include "socklock/alloc.h"
 #include "socklock/buf.h"
-#include "socklock/json.h"
-#include "socklock/yamljson.h"
-
-/* The namespace socklock's own manifests deploy into; always exempt by default, so the
- * webhook never blocks its own pods. */
-#define SL_OWN_NAMESPACE "socklock-system"
 
 static const struct sl_limits default_limits = {
     .max_body_bytes = 7u << 20,
@@ -78,7 +75,7 @@ const char *sl_policy_mode_name(enum sl_mode mode)
     return "enforce";
 }
 
-static struct sl_profile *add_profile(struct sl_policy *pol, const char *name)
+struct sl_profile *pol_add_profile(struct sl_policy *pol, const char *name)
 {
     pol->profiles = sl_xrealloc(pol->profiles, (pol->nprofiles + 1) * sizeof(*pol->profiles));
     struct sl_profile *p = &pol->profiles[pol->nprofiles++];
@@ -93,31 +90,83 @@ static struct sl_profile *add_profile(struct sl_policy *pol, const char *name)
     return p;
 }
 
-static struct sl_policy *policy_new(void)
+struct sl_policy *pol_new(void)
 {
     struct sl_policy *pol = sl_xcalloc(1, sizeof(*pol));
     pol->limits = default_limits;
     return pol;
 }
 
+static void copy_list(struct sl_strlist *to, const struct sl_strlist *from)
+{
+    for (size_t i = 0; i < from->len; i++)
+        sl_strlist_add(to, from->items[i]);
+}
+
+struct sl_profile *pol_profile_copy(const struct sl_profile *p)
+{
+    struct sl_profile *c = sl_xcalloc(1, sizeof(*c));
+    *c = *p;
+    c->name = sl_xstrdup(p->name);
+    c->mutate.tmp_size_limit =
+        p->mutate.tmp_size_limit ? sl_xstrdup(p->mutate.tmp_size_limit) : NULL;
+    memset(&c->mutate.override, 0, sizeof(c->mutate.override));
+    memset(&c->exempt_namespaces, 0, sizeof(c->exempt_namespaces));
+    memset(&c->exempt_usernames, 0, sizeof(c->exempt_usernames));
+    memset(&c->exempt_runtime_classes, 0, sizeof(c->exempt_runtime_classes));
+    copy_list(&c->mutate.override, &p->mutate.override);
+    copy_list(&c->exempt_namespaces, &p->exempt_namespaces);
+    copy_list(&c->exempt_usernames, &p->exempt_usernames);
+    copy_list(&c->exempt_runtime_classes, &p->exempt_runtime_classes);
+    return c;
+}
+
+static void profile_cleanup(struct sl_profile *p)
+{
+    free(p->name);
+    sl_strlist_cleanup(&p->exempt_namespaces);
+    sl_strlist_cleanup(&p->exempt_usernames);
+    sl_strlist_cleanup(&p->exempt_runtime_classes);
+    free(p->mutate.tmp_size_limit);
+    sl_strlist_cleanup(&p->mutate.override);
+}
+
+void pol_profile_free(struct sl_profile *p)
+{
+    if (p == NULL)
+        return;
+    profile_cleanup(p);
+    free(p);
+}
+
+void pol_link(struct sl_policy *pol)
+{
+    for (size_t i = 0; i < pol->nprofiles; i++)
+        pol->profiles[i].policy = pol;
+    for (size_t i = 0; i < pol->nrules; i++)
+        pol->rules[i].profile->policy = pol;
+}
+
 struct sl_policy *sl_policy_new_default(void)
 {
-    struct sl_policy *pol = policy_new();
-    struct sl_profile *p = add_profile(pol, "default");
+    struct sl_policy *pol = pol_new();
+    struct sl_profile *p = pol_add_profile(pol, "default");
     p->read_only_root_fs = true;
     sl_strlist_add(&p->exempt_namespaces, "kube-system");
     sl_strlist_add(&p->exempt_namespaces, SL_OWN_NAMESPACE);
+    pol_link(pol);
     return pol;
 }
 
 struct sl_policy *sl_policy_new_plain(const char *name, enum sl_level level, int version)
 {
-    struct sl_policy *pol = policy_new();
-    struct sl_profile *p = add_profile(pol, name);
+    struct sl_policy *pol = pol_new();
+    struct sl_profile *p = pol_add_profile(pol, name);
     p->level = level;
     p->version = version;
     p->mutate.pods = false;
     p->mutate.tmp_dir = false;
+    pol_link(pol);
     return pol;
 }
 
@@ -130,34 +179,128 @@ const struct sl_profile *sl_policy_find(const struct sl_policy *pol, const char 
     return NULL;
 }
 
+const struct sl_profile *sl_policy_route(const struct sl_policy *pol, const char *ns,
+                                         const struct sl_ns_rule **rule)
+{
+    if (rule != NULL)
+        *rule = NULL;
+    if (pol == NULL)
+        return NULL;
+    for (size_t i = 0; i < pol->nrules; i++) {
+        if (sl_policy_glob(pol->rules[i].match, ns)) {
+            if (rule != NULL)
+                *rule = &pol->rules[i];
+            return pol->rules[i].profile;
+        }
+    }
+    return sl_policy_find(pol, "default");
+}
+
 void sl_policy_free(struct sl_policy *pol)
 {
     if (pol == NULL)
         return;
-    for (size_t i = 0; i < pol->nprofiles; i++) {
-        struct sl_profile *p = &pol->profiles[i];
-        free(p->name);
-        sl_strlist_cleanup(&p->exempt_namespaces);
-        sl_strlist_cleanup(&p->exempt_usernames);
-        sl_strlist_cleanup(&p->exempt_runtime_classes);
-        free(p->mutate.tmp_size_limit);
-        sl_strlist_cleanup(&p->mutate.override);
-    }
+    for (size_t i = 0; i < pol->nprofiles; i++)
+        profile_cleanup(&pol->profiles[i]);
     free(pol->profiles);
+    for (size_t i = 0; i < pol->nrules; i++) {
+        free(pol->rules[i].match);
+        free(pol->rules[i].profile_name);
+        if (pol->rules[i].derived)
+            pol_profile_free(pol->rules[i].profile);
+    }
+    free(pol->rules);
+    for (size_t i = 0; i < pol->nexceptions; i++) {
+        struct sl_exception *e = &pol->exceptions[i];
+        free(e->name);
+        sl_strlist_cleanup(&e->namespaces);
+        sl_strlist_cleanup(&e->names);
+        sl_strlist_cleanup(&e->containers);
+        sl_strlist_cleanup(&e->images);
+        sl_strlist_cleanup(&e->checks);
+        sl_strlist_cleanup(&e->capabilities);
+    }
+    free(pol->exceptions);
+    sl_strlist_cleanup(&pol->warnings);
     free(pol);
+}
+
+/* A JSON-quoted string (valid YAML too). */
+static void put_quoted(struct sl_buf *b, const char *s)
+{
+    json_t *j = json_string(s);
+    char *q = j != NULL ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    (void)sl_buf_puts(b, q != NULL ? q : "\"\"");
+    free(q);
+    json_decref(j);
+}
+
+static void put_flow_list(struct sl_buf *b, const struct sl_strlist *l)
+{
+    (void)sl_buf_puts(b, "[");
+    for (size_t i = 0; i < l->len; i++) {
+        if (i > 0)
+            (void)sl_buf_puts(b, ", ");
+        put_quoted(b, l->items[i]);
+    }
+    (void)sl_buf_puts(b, "]");
 }
 
 static void dump_list(struct sl_buf *b, const char *key, const struct sl_strlist *l)
 {
-    sl_buf_printf(b, "      %s: [", key);
-    for (size_t i = 0; i < l->len; i++) {
-        json_t *s = json_string(l->items[i]);
-        char *q = json_dumps(s, JSON_ENCODE_ANY);
-        sl_buf_printf(b, "%s%s", i ? ", " : "", q ? q : "\"\"");
-        free(q);
-        json_decref(s);
+    (void)sl_buf_printf(b, "      %s: ", key);
+    put_flow_list(b, l);
+    (void)sl_buf_puts(b, "\n");
+}
+
+static void dump_rules(struct sl_buf *b, const struct sl_policy *pol)
+{
+    if (pol->nrules == 0) {
+        (void)sl_buf_puts(b, "namespaces: []\n");
+        return;
     }
-    sl_buf_puts(b, "]\n");
+    (void)sl_buf_puts(b, "namespaces:\n");
+    for (size_t i = 0; i < pol->nrules; i++) {
+        const struct sl_ns_rule *r = &pol->rules[i];
+        const struct sl_profile *p = r->profile;
+        char ver[16];
+        sl_pss_version_name(p->version, ver, sizeof(ver));
+        (void)sl_buf_puts(b, "  - match: ");
+        put_quoted(b, r->match);
+        (void)sl_buf_printf(b, "\n    profile: %s\n    level: %s\n    version: %s\n    mode: %s\n",
+                            r->profile_name, sl_pss_level_name(p->level), ver,
+                            sl_policy_mode_name(p->mode));
+    }
+}
+
+static void dump_exceptions(struct sl_buf *b, const struct sl_policy *pol)
+{
+    if (pol->nexceptions == 0) {
+        (void)sl_buf_puts(b, "exceptions: []\n");
+        return;
+    }
+    (void)sl_buf_puts(b, "exceptions:\n");
+    for (size_t i = 0; i < pol->nexceptions; i++) {
+        const struct sl_exception *e = &pol->exceptions[i];
+        static const char *const keys[] = {"namespaces", "names", "containers", "images"};
+        const struct sl_strlist *lists[] = {&e->namespaces, &e->names, &e->containers, &e->images};
+        (void)sl_buf_printf(b, "  - name: %s\n", e->name);
+        for (size_t k = 0; k < SL_ARRAY_LEN(keys); k++) {
+            (void)sl_buf_printf(b, "    %s: ", keys[k]);
+            put_flow_list(b, lists[k]);
+            (void)sl_buf_puts(b, "\n");
+        }
+        if (e->checks.len == 1 && strcmp(e->checks.items[0], "*") == 0) {
+            (void)sl_buf_puts(b, "    checks: all\n");
+        } else {
+            (void)sl_buf_puts(b, "    checks: ");
+            put_flow_list(b, &e->checks);
+            (void)sl_buf_puts(b, "\n");
+        }
+        (void)sl_buf_puts(b, "    capabilities: ");
+        put_flow_list(b, &e->capabilities);
+        (void)sl_buf_printf(b, "\n    expires: %s\n", e->expires >= 0 ? e->expires_text : "null");
+    }
 }
 
 char *sl_policy_dump(const struct sl_policy *pol)
@@ -209,418 +352,130 @@ char *sl_policy_dump(const struct sl_policy *pol)
         dump_list(&b, "usernames", &p->exempt_usernames);
         dump_list(&b, "runtimeClassNames", &p->exempt_runtime_classes);
     }
+    dump_rules(&b, pol);
+    dump_exceptions(&b, pol);
     return sl_buf_detach(&b, NULL);
 }
 
-/* ---- loading ---------------------------------------------------------------------- */
+/* ---- explain ---- */
 
-/* State for one load: where errors point. Semantic errors point at the key's position
- * when yamljson can tell it, else at the document start. */
-struct loader {
-    const char *file;
-    const struct sl_yaml_doc *doc;
-    struct sl_error *err;
-};
-
-static enum sl_status fail(struct loader *ld, const char *path, const char *fmt, ...)
-    SL_PRINTF(3, 4);
-static enum sl_status fail_key(struct loader *ld, const char *path, const char *fmt, ...)
-    SL_PRINTF(3, 4);
-
-/* Turns our dotted display path ("profiles.default.exemptions.namespaces[1]") into the
- * RFC 6901 pointer yamljson understands ("/profiles/default/exemptions/namespaces/1").
- * Profile names and setting keys never hold '.', '[', '~' or '/' (names are validated
- * before any error inside them can be reported, and unknown keys are reported whole). */
-static void path_to_pointer(const char *path, char *out, size_t size)
+static bool any_glob(const struct sl_strlist *globs, const char *s)
 {
-    size_t o = 0;
-    if (size == 0)
-        return;
-    if (strcmp(path, "(top level)") != 0 && o + 1 < size)
-        out[o++] = '/';
-    for (const char *p = path; *p != '\0' && strcmp(path, "(top level)") != 0 && o + 1 < size;
-         p++) {
-        if (*p == '.' || *p == '[')
-            out[o++] = '/';
-        else if (*p != ']')
-            out[o++] = *p;
-    }
-    out[o] = '\0';
-}
-
-/* Records an error at `path`: at its key when at_key (an unknown or misnamed setting; a
- * list item or the top level has no key, so then at the value), else at its value. */
-static enum sl_status vfail(struct loader *ld, const char *path, bool at_key, const char *fmt,
-                            va_list ap) SL_PRINTF(4, 0);
-
-static enum sl_status vfail(struct loader *ld, const char *path, bool at_key, const char *fmt,
-                            va_list ap)
-{
-    char msg[400], pointer[512];
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    path_to_pointer(path, pointer, sizeof(pointer));
-    struct sl_yaml_pos pos = ld->doc->root;
-    sl_yamljson_find(ld->doc, pointer, &pos, NULL);
-    at_key = at_key && pos.key_line > 0;
-    sl_error_setpos(ld->err, ld->file, at_key ? pos.key_line : pos.line,
-                    at_key ? pos.key_column : pos.column, "%s: %s", path, msg);
-    return SL_E_INVALID;
-}
-
-/* A bad value. */
-static enum sl_status fail(struct loader *ld, const char *path, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    enum sl_status rc = vfail(ld, path, false, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-/* A bad key: an unknown setting, a misnamed profile. */
-static enum sl_status fail_key(struct loader *ld, const char *path, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    enum sl_status rc = vfail(ld, path, true, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-/* Joins a display path; long paths are cut (they are only shown in messages). */
-static void join_path(char *out, size_t size, const char *base, const char *key)
-{
-    int n = snprintf(out, size, "%s.%s", base, key);
-    if (n < 0 || (size_t)n >= size)
-        out[size - 1] = '\0';
-}
-
-static enum sl_status get_bool(struct loader *ld, const json_t *v, const char *path, bool *out)
-{
-    if (!json_is_boolean(v))
-        return fail(ld, path, "must be true or false");
-    *out = json_is_true(v);
-    return SL_OK;
-}
-
-static enum sl_status get_uint(struct loader *ld, const json_t *v, const char *path, uint64_t min,
-                               uint64_t max, uint64_t *out)
-{
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) < min ||
-        (uint64_t)json_integer_value(v) > max)
-        return fail(ld, path, "must be an integer from %" PRIu64 " to %" PRIu64, min, max);
-    *out = (uint64_t)json_integer_value(v);
-    return SL_OK;
-}
-
-static enum sl_status get_list(struct loader *ld, const json_t *v, const char *path,
-                               struct sl_strlist *out)
-{
-    if (json_is_null(v))
-        return SL_OK;
-    if (!json_is_array(v))
-        return fail(ld, path, "must be a list of strings");
-    size_t i;
-    const json_t *item;
-    json_array_foreach(v, i, item)
-    {
-        if (!json_is_string(item) || json_string_length(item) == 0) {
-            char p[256];
-            snprintf(p, sizeof(p), "%s[%zu]", path, i);
-            return fail(ld, p, "must be a non-empty string");
-        }
-        sl_strlist_add(out, json_string_value(item));
-    }
-    return SL_OK;
-}
-
-/* The settings under `limits`, one row each: name, bounds, and where the value goes. */
-static const struct limit_spec {
-    const char *key;
-    uint64_t min, max;
-    size_t offset;
-    bool is_size; /* a size_t field; otherwise unsigned */
-} limit_specs[] = {
-    {"maxBodyBytes", 1024, 1u << 30, offsetof(struct sl_limits, max_body_bytes), true},
-    {"inflightBodyBytes", 1024, (uint64_t)1 << 34, offsetof(struct sl_limits, inflight_body_bytes),
-     true},
-    {"connections", 1, 65536, offsetof(struct sl_limits, connections), false},
-    {"perIPConnections", 1, 65536, offsetof(struct sl_limits, per_ip_connections), false},
-    {"idleTimeoutSeconds", 1, 3600, offsetof(struct sl_limits, idle_timeout_s), false},
-    {"shutdownDelaySeconds", 0, 600, offsetof(struct sl_limits, shutdown_delay_s), false},
-    {"drainTimeoutSeconds", 0, 600, offsetof(struct sl_limits, drain_timeout_s), false},
-};
-
-static enum sl_status load_limits(struct loader *ld, const json_t *v, struct sl_limits *l)
-{
-    if (!json_is_object(v))
-        return fail(ld, "limits", "must be a mapping");
-    const char *key;
-    const json_t *val;
-    json_object_foreach(sl_json_mut(v), key, val)
-    {
-        char path[128];
-        join_path(path, sizeof(path), "limits", key);
-        const struct limit_spec *spec = NULL;
-        for (size_t i = 0; i < SL_ARRAY_LEN(limit_specs) && spec == NULL; i++) {
-            if (strcmp(key, limit_specs[i].key) == 0)
-                spec = &limit_specs[i];
-        }
-        if (spec == NULL)
-            return fail_key(ld, path, "unknown setting");
-        uint64_t n = 0;
-        enum sl_status rc = get_uint(ld, val, path, spec->min, spec->max, &n);
-        if (rc != SL_OK)
-            return rc;
-        char *field = (char *)l + spec->offset;
-        if (spec->is_size)
-            *(size_t *)(void *)field = (size_t)n;
-        else
-            *(unsigned *)(void *)field = (unsigned)n;
-    }
-    return SL_OK;
-}
-
-static enum sl_status load_exemptions(struct loader *ld, const json_t *v, const char *base,
-                                      struct sl_profile *p)
-{
-    char path[256];
-    if (json_is_null(v))
-        return SL_OK;
-    if (!json_is_object(v))
-        return fail(ld, base, "must be a mapping");
-    const char *key;
-    const json_t *val;
-    json_object_foreach(sl_json_mut(v), key, val)
-    {
-        join_path(path, sizeof(path), base, key);
-        enum sl_status rc;
-        if (strcmp(key, "namespaces") == 0)
-            rc = get_list(ld, val, path, &p->exempt_namespaces);
-        else if (strcmp(key, "usernames") == 0)
-            rc = get_list(ld, val, path, &p->exempt_usernames);
-        else if (strcmp(key, "runtimeClassNames") == 0)
-            rc = get_list(ld, val, path, &p->exempt_runtime_classes);
-        else
-            return fail_key(ld, path, "unknown setting");
-        if (rc != SL_OK)
-            return rc;
-    }
-    return SL_OK;
-}
-
-/* A Kubernetes resource quantity as an emptyDir sizeLimit takes it: digits, an optional
- * fraction, an optional binary or decimal suffix ("64Mi", "1.5Gi", "100M"). */
-static bool valid_quantity(const char *s)
-{
-    static const char *const suffixes[] = {"",  "Ki", "Mi", "Gi", "Ti", "Pi", "Ei",
-                                           "k", "M",  "G",  "T",  "P",  "E"};
-    size_t i = strspn(s, "0123456789");
-    if (i == 0 || i > 18)
-        return false;
-    if (s[i] == '.') {
-        size_t f = strspn(s + i + 1, "0123456789");
-        if (f == 0)
-            return false;
-        i += 1 + f;
-    }
-    for (size_t k = 0; k < SL_ARRAY_LEN(suffixes); k++)
-        if (strcmp(s + i, suffixes[k]) == 0)
+    if (globs->len == 0)
+        return true;
+    for (size_t i = 0; i < globs->len; i++)
+        if (sl_policy_glob(globs->items[i], s))
             return true;
     return false;
 }
 
-static enum sl_status load_overrides(struct loader *ld, const json_t *v, const char *path,
-                                     struct sl_strlist *out)
+static void put_join(struct sl_buf *b, const struct sl_strlist *l)
 {
-    enum sl_status rc = get_list(ld, v, path, out);
-    for (size_t i = 0; rc == SL_OK && i < out->len; i++) {
-        if (!sl_pss_check_fixable(out->items[i])) {
-            char p[340];
-            snprintf(p, sizeof(p), "%.300s[%zu]", path, i);
-            rc = fail(ld, p,
-                      "\"%s\" is not a check with a fixer (allowPrivilegeEscalation, "
-                      "capabilities_baseline, capabilities_restricted, readOnlyRootFilesystem, "
-                      "runAsNonRoot, runAsUser, seccompProfile_baseline, "
-                      "seccompProfile_restricted)",
-                      out->items[i]);
-        }
+    for (size_t i = 0; i < l->len; i++) {
+        if (i > 0)
+            (void)sl_buf_puts(b, ", ");
+        put_quoted(b, l->items[i]);
     }
-    return rc;
 }
 
-/* mutate: true (the defaults), false (no mutation), or a mapping of settings. */
-static enum sl_status load_mutate(struct loader *ld, const json_t *v, const char *base,
-                                  struct sl_mutate *m)
+/* "waives capabilities_restricted (adds \"NET_ADMIN\" only)" and the exception's scope. */
+static void put_exception(struct sl_buf *b, const struct sl_exception *e, time_t now)
 {
-    if (json_is_boolean(v)) {
-        m->pods = json_is_true(v);
-        m->templates = false;
-        return SL_OK;
+    (void)sl_buf_printf(b, "    %s: waives ", e->name);
+    if (e->checks.len == 1 && strcmp(e->checks.items[0], "*") == 0)
+        (void)sl_buf_puts(b, "every check");
+    else
+        for (size_t i = 0; i < e->checks.len; i++)
+            (void)sl_buf_printf(b, "%s%s", i ? ", " : "", e->checks.items[i]);
+    if (e->capabilities.len > 0) {
+        (void)sl_buf_puts(b, " (capability adds ");
+        put_join(b, &e->capabilities);
+        (void)sl_buf_puts(b, " only)");
     }
-    if (!json_is_object(v))
-        return fail(ld, base, "must be true, false or a mapping");
-    const char *key;
-    const json_t *val;
-    json_object_foreach(sl_json_mut(v), key, val)
-    {
-        char path[300];
-        join_path(path, sizeof(path), base, key);
-        enum sl_status rc = SL_OK;
-        uint64_t n = 0;
-        if (strcmp(key, "pods") == 0) {
-            rc = get_bool(ld, val, path, &m->pods);
-        } else if (strcmp(key, "templates") == 0) {
-            rc = get_bool(ld, val, path, &m->templates);
-        } else if (strcmp(key, "tmpDir") == 0) {
-            rc = get_bool(ld, val, path, &m->tmp_dir);
-        } else if (strcmp(key, "runAsUser") == 0) {
-            if (json_is_null(val)) {
-                m->run_as_user = -1;
-            } else {
-                /* Not 0: setting root is what the check forbids. */
-                rc = get_uint(ld, val, path, 1, 2147483647, &n);
-                m->run_as_user = (long long)n;
-            }
-        } else if (strcmp(key, "tmpDirSizeLimit") == 0) {
-            free(m->tmp_size_limit);
-            m->tmp_size_limit = NULL;
-            if (!json_is_null(val)) {
-                if (!json_is_string(val) || !valid_quantity(json_string_value(val)))
-                    return fail(ld, path, "must be a quantity such as 64Mi or 1Gi");
-                m->tmp_size_limit = sl_xstrdup(json_string_value(val));
-            }
-        } else if (strcmp(key, "overrideExplicit") == 0) {
-            rc = load_overrides(ld, val, path, &m->override);
-        } else {
-            return fail_key(ld, path, "unknown setting");
-        }
-        if (rc != SL_OK)
-            return rc;
+    if (e->names.len > 0) {
+        (void)sl_buf_puts(b, "; for objects named ");
+        put_join(b, &e->names);
     }
-    return SL_OK;
+    if (e->containers.len > 0) {
+        (void)sl_buf_puts(b, "; for containers named ");
+        put_join(b, &e->containers);
+    }
+    if (e->images.len > 0) {
+        (void)sl_buf_puts(b, "; for images ");
+        put_join(b, &e->images);
+    }
+    if (e->containers.len == 0 && e->images.len == 0)
+        (void)sl_buf_puts(b, "; for the whole pod");
+    if (sl_exception_expired(e, now))
+        (void)sl_buf_printf(b, "; EXPIRED on %s: no longer applies", e->expires_text);
+    else if (e->expires >= 0)
+        (void)sl_buf_printf(b, "; until %s", e->expires_text);
+    (void)sl_buf_printf(b, " (line %d)\n", e->line);
 }
 
-static bool valid_profile_name(const char *s)
+char *sl_policy_explain(const struct sl_policy *pol, const char *ns, char *const *images,
+                        size_t nimages, time_t now)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > 63)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return false;
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    const struct sl_ns_rule *rule;
+    const struct sl_profile *p = sl_policy_route(pol, ns, &rule);
+    (void)sl_buf_puts(&b, "namespace ");
+    put_quoted(&b, ns);
+    (void)sl_buf_puts(&b, ":\n");
+    if (rule != NULL) {
+        (void)sl_buf_printf(&b, "  rule: namespaces[%zu] (line %d), match ",
+                            (size_t)(rule - pol->rules), rule->line);
+        put_quoted(&b, rule->match);
+        (void)sl_buf_puts(&b, "\n");
+    } else {
+        (void)sl_buf_puts(&b, "  rule: none matches; the profile \"default\"\n");
     }
-    return s[0] != '-' && s[n - 1] != '-';
-}
-
-static enum sl_status load_profile(struct loader *ld, const char *name, const json_t *v,
-                                   struct sl_profile *p)
-{
-    char base[128], path[256];
-    join_path(base, sizeof(base), "profiles", name);
-    if (!valid_profile_name(name))
-        return fail_key(ld, base, "profile names are 1-63 characters of a-z, 0-9 and '-'");
-    if (!json_is_object(v))
-        return fail(ld, base, "must be a mapping");
-    const char *key;
-    const json_t *val;
-    json_object_foreach(sl_json_mut(v), key, val)
-    {
-        join_path(path, sizeof(path), base, key);
-        enum sl_status rc = SL_OK;
-        if (strcmp(key, "level") == 0) {
-            if (!json_is_string(val) || sl_pss_parse_level(json_string_value(val), &p->level))
-                return fail(ld, path, "must be privileged, baseline or restricted");
-        } else if (strcmp(key, "version") == 0) {
-            if (!json_is_string(val) || sl_pss_parse_version(json_string_value(val), &p->version))
-                return fail(ld, path, "must be latest or v1.N");
-        } else if (strcmp(key, "mode") == 0) {
-            const char *m = json_string_value(val);
-            if (m && strcmp(m, "enforce") == 0)
-                p->mode = SL_MODE_ENFORCE;
-            else if (m && strcmp(m, "warn") == 0)
-                p->mode = SL_MODE_WARN;
-            else if (m && strcmp(m, "audit") == 0)
-                p->mode = SL_MODE_AUDIT;
-            else
-                return fail(ld, path, "must be enforce, warn or audit");
-        } else if (strcmp(key, "readOnlyRootFilesystem") == 0) {
-            rc = get_bool(ld, val, path, &p->read_only_root_fs);
-        } else if (strcmp(key, "relaxUserNamespacePods") == 0) {
-            rc = get_bool(ld, val, path, &p->relax_user_ns);
-        } else if (strcmp(key, "exemptions") == 0) {
-            rc = load_exemptions(ld, val, path, p);
-        } else if (strcmp(key, "mutate") == 0) {
-            rc = load_mutate(ld, val, path, &p->mutate);
-        } else {
-            return fail_key(ld, path, "unknown setting");
-        }
-        if (rc != SL_OK)
-            return rc;
+    if (p == NULL) {
+        (void)sl_buf_puts(&b, "  profile: none (the policy has no profile \"default\"): /validate "
+                              "answers 404 here\n");
+        return sl_buf_detach(&b, NULL);
     }
-    return SL_OK;
-}
-
-enum sl_status sl_policy_load(const char *data, size_t len, const char *filename,
-                              struct sl_policy **out, struct sl_error *err)
-{
-    enum sl_status rc;
-    struct sl_policy *pol = NULL;
-    struct sl_yaml_stream ys = {0};
-    *out = NULL;
-    rc = sl_yamljson_load(data, len, filename, &ys, err);
-    if (rc != SL_OK)
-        goto out;
-    if (ys.len != 1) {
-        sl_error_setpos(err, filename, ys.len > 1 ? ys.docs[1].line : 1,
-                        ys.len > 1 ? ys.docs[1].column : 1,
-                        "a policy file holds exactly one YAML document");
-        rc = SL_E_INVALID;
-        goto out;
+    char ver[16];
+    sl_pss_version_name(p->version, ver, sizeof(ver));
+    (void)sl_buf_printf(&b, "  profile: %s (level %s, version %s, mode %s%s)\n", p->name,
+                        sl_pss_level_name(p->level), ver, sl_policy_mode_name(p->mode),
+                        p->read_only_root_fs ? ", readOnlyRootFilesystem" : "");
+    bool exempt = sl_strlist_has(&p->exempt_namespaces, ns);
+    (void)sl_buf_printf(&b, "  exempt: %s\n",
+                        exempt ? "yes: nothing in this namespace is judged or patched" : "no");
+    /* The exceptions that may apply here. */
+    struct sl_strlist here = {0};
+    (void)sl_buf_puts(&b, "  exceptions:\n");
+    for (size_t i = 0; i < pol->nexceptions; i++) {
+        const struct sl_exception *e = &pol->exceptions[i];
+        if (!any_glob(&e->namespaces, ns))
+            continue;
+        sl_strlist_add(&here, e->name);
+        put_exception(&b, e, now);
     }
-    struct loader ld = {.file = filename, .doc = &ys.docs[0], .err = err};
-    const json_t *root = ys.docs[0].value;
-    if (!json_is_object(root)) {
-        rc = fail(&ld, "(top level)", "must be a mapping with profiles and limits");
-        goto out;
-    }
-    pol = policy_new();
-    const char *key;
-    const json_t *val;
-    json_object_foreach(sl_json_mut(root), key, val)
-    {
-        if (strcmp(key, "limits") == 0) {
-            rc = load_limits(&ld, val, &pol->limits);
-        } else if (strcmp(key, "profiles") == 0) {
-            if (!json_is_object(val) || json_object_size(val) == 0) {
-                rc = fail(&ld, "profiles", "must be a mapping of at least one profile");
-                goto out;
+    if (here.len == 0)
+        (void)sl_buf_puts(&b, "    none\n");
+    for (size_t k = 0; k < nimages; k++) {
+        (void)sl_buf_puts(&b, "image ");
+        put_quoted(&b, images[k]);
+        (void)sl_buf_puts(&b, ":\n");
+        bool any = false;
+        for (size_t i = 0; i < pol->nexceptions; i++) {
+            const struct sl_exception *e = &pol->exceptions[i];
+            if (!sl_strlist_has(&here, e->name) || e->images.len == 0)
+                continue;
+            for (size_t j = 0; j < e->images.len; j++) {
+                if (sl_policy_image_match(e->images.items[j], images[k])) {
+                    put_exception(&b, e, now);
+                    any = true;
+                    break;
+                }
             }
-            const char *pname;
-            const json_t *pval;
-            json_object_foreach(sl_json_mut(val), pname, pval)
-            {
-                rc = load_profile(&ld, pname, pval, add_profile(pol, pname));
-                if (rc != SL_OK)
-                    goto out;
-            }
-        } else {
-            char path[128];
-            snprintf(path, sizeof(path), "%s", key);
-            rc = fail_key(&ld, path, "unknown setting (expected profiles, limits)");
         }
-        if (rc != SL_OK)
-            goto out;
+        if (!any)
+            (void)sl_buf_puts(&b, "    no image exception matches\n");
     }
-    if (pol->nprofiles == 0) {
-        rc = fail(&ld, "profiles", "missing: a policy needs at least one profile");
-        goto out;
-    }
-    *out = pol;
-    pol = NULL;
-out:
-    sl_policy_free(pol);
-    sl_yamljson_stream_cleanup(&ys);
-    return rc;
+    sl_strlist_cleanup(&here);
+    return sl_buf_detach(&b, NULL);
 }
