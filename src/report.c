@@ -44,6 +44,8 @@ void sl_report_cleanup(struct sl_report *r)
             free(e->warnings[j]);
         free(e->warnings);
         json_decref(e->patch);
+        free(e->profile);
+        sl_pss_findings_cleanup(&e->waived);
     }
     free(r->entries);
     free(r->errors);
@@ -66,6 +68,12 @@ void sl_report_add(struct sl_report *r, const char *file, int line, size_t doc,
     e->namespace_ = dup_or_empty(namespace_);
     e->name = dup_or_empty(name);
     sl_pss_findings_init(&e->findings);
+    sl_pss_findings_init(&e->waived);
+    e->profile = sl_xstrdup(r->profile);
+    for (size_t i = 0; i < v->waived.len; i++) {
+        const struct sl_violation *x = &v->waived.items[i];
+        sl_pss_findings_add_waived(&e->waived, x->check, x->reason, x->detail, x->exception);
+    }
     if (!v->allowed)
         e->status = SL_REPORT_DENIED;
     else if (v->evaluated)
@@ -87,6 +95,15 @@ void sl_report_add(struct sl_report *r, const char *file, int line, size_t doc,
     }
 }
 
+void sl_report_set_profile(struct sl_report *r, const char *profile)
+{
+    if (r->len == 0)
+        return;
+    struct sl_report_entry *e = &r->entries[r->len - 1];
+    free(e->profile);
+    e->profile = sl_xstrdup(profile != NULL ? profile : "");
+}
+
 void sl_report_set_patch(struct sl_report *r, json_t *patch)
 {
     if (r->len == 0)
@@ -106,6 +123,7 @@ void sl_report_counts(const struct sl_report *r, struct sl_report_counts *out)
 {
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < r->len; i++) {
+        out->waived += r->entries[i].waived.len;
         switch (r->entries[i].status) {
         case SL_REPORT_ALLOWED:
             out->allowed++;
@@ -171,6 +189,16 @@ char *sl_report_text(const struct sl_report *r)
             put_clean(&b, v->detail != NULL && v->detail[0] != '\0' ? v->detail : v->reason);
             sl_buf_puts(&b, v->fixable ? " (fixable)\n" : "\n");
         }
+        for (size_t j = 0; j < e->waived.len; j++) {
+            const struct sl_violation *v = &e->waived.items[j];
+            put_prefix(&b, e);
+            put_clean(&b, v->check);
+            sl_buf_puts(&b, ": ");
+            put_clean(&b, v->detail != NULL && v->detail[0] != '\0' ? v->detail : v->reason);
+            sl_buf_puts(&b, " (waived by exception \"");
+            put_clean(&b, v->exception);
+            sl_buf_puts(&b, "\")\n");
+        }
         if (e->status == SL_REPORT_DENIED && e->findings.len == 0) {
             put_prefix(&b, e);
             sl_buf_puts(&b, "invalid: ");
@@ -185,6 +213,8 @@ char *sl_report_text(const struct sl_report *r)
     if (c.exempt > 0)
         sl_buf_printf(&b, " (%zu exempt)", c.exempt);
     sl_buf_printf(&b, "; %zu skipped (no pod spec)", c.skipped);
+    if (c.waived > 0)
+        sl_buf_printf(&b, "; %zu %s waived", c.waived, plural(c.waived, "violation", "violations"));
     if (c.errors > 0)
         sl_buf_printf(&b, "; %zu %s", c.errors, plural(c.errors, "error", "errors"));
     sl_buf_puts(&b, "\n");
@@ -240,6 +270,15 @@ static json_t *entry_json(const struct sl_report_entry *e)
         json_array_append_new(ws, jstr(e->warnings[i]));
     json_object_set_new(o, "warnings", ws);
     json_object_set_new(o, "patch", e->patch != NULL ? json_incref(e->patch) : json_null());
+    json_t *wv = json_array();
+    for (size_t i = 0; i < e->waived.len; i++) {
+        const struct sl_violation *v = &e->waived.items[i];
+        json_array_append_new(wv, json_pack("{s:o,s:o,s:o,s:o}", "check", jstr(v->check), "reason",
+                                            jstr(v->reason), "detail", jstr(v->detail), "exception",
+                                            jstr(v->exception)));
+    }
+    json_object_set_new(o, "waived", wv);
+    json_object_set_new(o, "profile", jstr(e->profile));
     return o;
 }
 
@@ -250,10 +289,10 @@ char *sl_report_json(const struct sl_report *r)
     json_t *root = json_object();
     json_object_set_new(root, "profile", jstr(r->profile));
     json_object_set_new(root, "summary",
-                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "checked", (json_int_t)c.checked,
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "checked", (json_int_t)c.checked,
                                   "allowed", (json_int_t)c.allowed, "denied", (json_int_t)c.denied,
                                   "exempt", (json_int_t)c.exempt, "skipped", (json_int_t)c.skipped,
-                                  "errors", (json_int_t)c.errors));
+                                  "errors", (json_int_t)c.errors, "waived", (json_int_t)c.waived));
     json_t *objs = json_array();
     for (size_t i = 0; i < r->len; i++)
         json_array_append_new(objs, entry_json(&r->entries[i]));

@@ -245,9 +245,14 @@ static json_t *response_json(const char *uid, const struct sl_verdict *v)
             json_array_append_new(w, json_string(v->warnings[i]));
         json_object_set_new(resp, "warnings", w);
     }
-    if (v->audit != NULL)
-        json_object_set_new(resp, "auditAnnotations",
-                            json_pack("{s:s}", "audit-violations", v->audit));
+    if (v->audit != NULL || v->exceptions != NULL) {
+        json_t *a = json_object();
+        if (v->audit != NULL)
+            json_object_set_new(a, "audit-violations", json_string(v->audit));
+        if (v->exceptions != NULL)
+            json_object_set_new(a, "exceptions", json_string(v->exceptions));
+        json_object_set_new(resp, "auditAnnotations", a);
+    }
     return resp;
 }
 
@@ -272,8 +277,10 @@ static void copy_field(char *out, size_t size, const char *s)
     snprintf(out, size, "%s", s ? s : "");
 }
 
-void sl_review_answer(const struct sl_profile *prof, enum sl_endpoint ep, const char *body,
-                      size_t len, struct sl_answer *ans)
+/* Answers with prof, or, when it is NULL, with the profile pol's namespaces rules give the
+ * request's namespace (404 when there is none). */
+static void answer(const struct sl_policy *pol, const struct sl_profile *prof, enum sl_endpoint ep,
+                   const char *body, size_t len, struct sl_answer *ans)
 {
     struct sl_review r;
     struct sl_verdict v;
@@ -282,7 +289,21 @@ void sl_review_answer(const struct sl_profile *prof, enum sl_endpoint ep, const 
     sl_engine_verdict_init(&v);
 
     enum sl_status rc = sl_review_decode(body, len, &r, &err);
+    if (rc == SL_OK && prof == NULL) {
+        prof = sl_policy_route(pol, r.req.namespace_, NULL);
+        if (prof == NULL) {
+            ans->http_status = 404;
+            char *msg = sl_xasprintf("no profile judges namespace \"%s\": the policy has no "
+                                     "profile named default",
+                                     r.req.namespace_);
+            ans->body = sl_review_error_body(msg, &ans->len);
+            free(msg);
+            goto out;
+        }
+    }
     if (rc == SL_OK) {
+        snprintf(ans->profile, sizeof(ans->profile), "%s", prof->name);
+        ans->mode = prof->mode;
         if (ep == SL_EP_MUTATE)
             sl_engine_mutate(prof, &r.req, &v);
         else
@@ -303,9 +324,34 @@ void sl_review_answer(const struct sl_profile *prof, enum sl_endpoint ep, const 
     copy_field(ans->namespace_, sizeof(ans->namespace_), r.req.namespace_);
     copy_field(ans->name, sizeof(ans->name), r.req.name);
     copy_field(ans->operation, sizeof(ans->operation), r.req.operation);
+    for (size_t i = 0; i < v.waived.len; i++) {
+        size_t used = strlen(ans->exceptions);
+        if (strstr(ans->exceptions, v.waived.items[i].exception) == NULL)
+            snprintf(ans->exceptions + used, sizeof(ans->exceptions) - used, "%s%s",
+                     used ? "," : "", v.waived.items[i].exception);
+    }
 out:
     sl_engine_verdict_cleanup(&v);
     sl_review_cleanup(&r);
+}
+
+void sl_review_answer(const struct sl_profile *prof, enum sl_endpoint ep, const char *body,
+                      size_t len, struct sl_answer *ans)
+{
+    answer(NULL, prof, ep, body, len, ans);
+}
+
+void sl_review_answer_routed(const struct sl_policy *pol, const char *profile, enum sl_endpoint ep,
+                             const char *body, size_t len, struct sl_answer *ans)
+{
+    const struct sl_profile *prof = NULL;
+    if (profile != NULL && (prof = sl_policy_find(pol, profile)) == NULL) {
+        memset(ans, 0, sizeof(*ans));
+        ans->http_status = 404;
+        ans->body = sl_review_error_body("not found", &ans->len);
+        return;
+    }
+    answer(pol, prof, ep, body, len, ans);
 }
 
 void sl_review_answer_cleanup(struct sl_answer *ans)

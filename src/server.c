@@ -78,7 +78,7 @@ enum route { ROUTE_NONE, ROUTE_VALIDATE, ROUTE_MUTATE, ROUTE_HEALTHZ, ROUTE_READ
 struct req {
     struct sl_server *srv;
     enum route route;
-    const struct sl_profile *prof; /* reviews only */
+    const struct sl_profile *prof; /* reviews only; NULL: routed by the request's namespace */
     enum sl_endpoint ep;           /* reviews only */
     struct sl_buf body;
     size_t reserved;          /* bytes of srv->inflight this request holds */
@@ -264,7 +264,7 @@ static bool review_path(const char *url, const char *base, const char **profile)
     if (strncmp(url, base, n) != 0)
         return false;
     if (url[n] == '\0') {
-        *profile = "default";
+        *profile = NULL; /* the profile the request's namespace is routed to */
         return true;
     }
     if (url[n] == '/' && url[n + 1] != '\0' && strchr(url + n + 1, '/') == NULL) {
@@ -387,9 +387,14 @@ static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *
     enum route r = find_route(url, &profile_name);
     const struct sl_profile *prof = NULL;
     bool review = r == ROUTE_VALIDATE || r == ROUTE_MUTATE;
-    if (review)
+    /* /validate/NAME answers with that profile; /validate with the one the request's
+     * namespace is routed to, known once the body is read: a policy with neither rules nor a
+     * profile "default" has none for any namespace. */
+    bool routable = srv->policy->nrules > 0 || sl_policy_find(srv->policy, "default") != NULL;
+    if (review && profile_name != NULL)
         prof = sl_policy_find(srv->policy, profile_name);
-    if (r == ROUTE_NONE || (review && prof == NULL))
+    if (r == ROUTE_NONE || (review && profile_name != NULL && prof == NULL) ||
+        (review && profile_name == NULL && !routable))
         return reply_error(srv, c, MHD_HTTP_NOT_FOUND, "not found", NULL);
     bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
     bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
@@ -454,11 +459,15 @@ static void log_review(const struct sl_answer *ans, enum sl_endpoint ep, double 
     log_safe(ns, sizeof(ns), ans->namespace_);
     log_safe(name, sizeof(name), ans->name);
     log_safe(op, sizeof(op), ans->operation);
-    sl_log_info("review endpoint=%s uid=%s kind=%s object=%s/%s operation=%s verdict=%s%s%s "
-                "(%.2f ms)",
-                ep == SL_EP_MUTATE ? "mutate" : "validate", uid, kind, ns, name, op,
-                ans->allowed ? "allowed" : "denied", ans->patched ? " patched" : "",
-                ans->evaluated ? "" : " (not evaluated)", secs * 1e3);
+    char profile[65], exceptions[257];
+    log_safe(profile, sizeof(profile), ans->profile);
+    log_safe(exceptions, sizeof(exceptions), ans->exceptions);
+    sl_log_info("review endpoint=%s uid=%s kind=%s object=%s/%s operation=%s profile=%s "
+                "mode=%s verdict=%s%s%s%s%s (%.2f ms)",
+                ep == SL_EP_MUTATE ? "mutate" : "validate", uid, kind, ns, name, op, profile,
+                sl_policy_mode_name(ans->mode), ans->allowed ? "allowed" : "denied",
+                ans->patched ? " patched" : "", ans->evaluated ? "" : " (not evaluated)",
+                *exceptions ? " exceptions=" : "", exceptions, secs * 1e3);
 }
 
 static enum MHD_Result on_body_complete(struct req *rq, struct MHD_Connection *c)
@@ -472,7 +481,10 @@ static enum MHD_Result on_body_complete(struct req *rq, struct MHD_Connection *c
      * once (alloc.h): malloc and free were a quarter of the server's CPU time, and walking
      * a large review to free each node a fifth of a request's. */
     sl_arena_begin();
-    sl_review_answer(rq->prof, rq->ep, rq->body.data, rq->body.len, &ans);
+    if (rq->prof != NULL)
+        sl_review_answer(rq->prof, rq->ep, rq->body.data, rq->body.len, &ans);
+    else
+        sl_review_answer_routed(srv->policy, NULL, rq->ep, rq->body.data, rq->body.len, &ans);
     sl_arena_end();
     double secs = seconds_since(&start);
     if (ans.http_status == MHD_HTTP_OK) {

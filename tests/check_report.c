@@ -406,17 +406,18 @@ START_TEST(test_report_json_follows_documented_schema)
     expect_keys(j, top, 4, "report");
     ck_assert_str_eq(str(j, "profile"), "baseline:v1.25");
 
-    static const char *const sk[] = {"checked", "allowed", "denied", "exempt", "skipped", "errors"};
+    static const char *const sk[] = {"checked", "allowed", "denied", "exempt",
+                                     "skipped", "errors",  "waived"};
     json_t *s = json_object_get(j, "summary");
-    expect_keys(s, sk, 6, "summary");
-    static const json_int_t sv[] = {4, 2, 2, 1, 1, 2};
-    for (size_t i = 0; i < 6; i++)
+    expect_keys(s, sk, 7, "summary");
+    static const json_int_t sv[] = {4, 2, 2, 1, 1, 2, 0};
+    for (size_t i = 0; i < 7; i++)
         ck_assert_msg(num(s, sk[i]) == sv[i], "summary.%s is %lld, want %lld", sk[i],
                       (long long)num(s, sk[i]), (long long)sv[i]);
 
     static const char *const ok[] = {"file",       "line",     "document", "apiVersion", "kind",
                                      "namespace",  "name",     "verdict",  "code",       "message",
-                                     "violations", "warnings", "patch"};
+                                     "violations", "warnings", "patch",    "waived",     "profile"};
     static const struct {
         const char *file;
         int line, doc;

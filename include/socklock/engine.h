@@ -6,6 +6,7 @@
 #define SOCKLOCK_ENGINE_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -27,6 +28,7 @@ struct sl_request {
     const json_t *old_object; /* may be NULL */
     bool as_written;          /* `check`: judge workload templates as written, every violation
                                * counting, rather than as /validate does when pods are mutated */
+    time_t now;               /* when exceptions expire against; 0: now */
 };
 
 struct sl_verdict {
@@ -38,8 +40,10 @@ struct sl_verdict {
     struct sl_findings findings; /* every violation found, whatever the mode */
     char **warnings;             /* AdmissionReview warnings (warn mode), each owned */
     size_t nwarnings;
-    char *audit;   /* audit annotation value (audit mode), or NULL */
-    json_t *patch; /* /mutate: the RFC 6902 operations (non-empty), or NULL; owned */
+    char *audit;               /* audit annotation value (audit mode), or NULL */
+    json_t *patch;             /* /mutate: the RFC 6902 operations (non-empty), or NULL; owned */
+    struct sl_findings waived; /* violations policy exceptions waived, each naming its one */
+    char *exceptions;          /* audit annotation naming them, or NULL */
 };
 
 /* The request the API server would send for creating obj, as `check` and `fix` judge a

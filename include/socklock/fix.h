@@ -51,7 +51,9 @@ struct sl_fix_result {
 
 /* How to fix. */
 struct sl_fix_opts {
-    const struct sl_profile *profile; /* its fixers and mutate settings; borrowed */
+    const struct sl_profile *profile; /* its fixers and mutate settings; borrowed. NULL: the
+                                       * profile `policy` routes each object's namespace to */
+    const struct sl_policy *policy;   /* borrowed; used when profile is NULL */
     bool templates;                   /* fix workload pod templates too (default true) */
 };
 

@@ -32,7 +32,9 @@ struct sl_report_entry {
     struct sl_findings findings;
     char **warnings;
     size_t nwarnings;
-    json_t *patch; /* what `socklock fix` applies to the object (RFC 6902), or NULL */
+    json_t *patch;             /* what `socklock fix` applies to the object (RFC 6902), or NULL */
+    char *profile;             /* the profile that judged it ("" when none did) */
+    struct sl_findings waived; /* violations policy exceptions waived, each naming its one */
 };
 
 struct sl_report {
@@ -54,6 +56,9 @@ void sl_report_add(struct sl_report *r, const char *file, int line, size_t doc,
                    const char *api_version, const char *kind, const char *namespace_,
                    const char *name, bool carries_pod, const struct sl_verdict *v);
 
+/* Names the profile that judged the last recorded object (copied). */
+void sl_report_set_profile(struct sl_report *r, const char *profile);
+
 /* Gives the last recorded object the patch `fix` applies to it (a reference is taken; NULL
  * for none). */
 void sl_report_set_patch(struct sl_report *r, json_t *patch);
@@ -68,11 +73,13 @@ struct sl_report_counts {
     size_t exempt;
     size_t skipped;
     size_t errors;
+    size_t waived; /* violations policy exceptions waived */
 };
 void sl_report_counts(const struct sl_report *r, struct sl_report_counts *out);
 
-/* One line per violation, "FILE:LINE: KIND NAMESPACE/NAME: check: detail", one line for
- * an object denied without violations ("...: invalid: message"), then the summary line.
+/* One line per violation, "FILE:LINE: KIND NAMESPACE/NAME: check: detail", one per waived
+ * one ("... (waived by exception \"NAME\")"), one for an object denied without violations
+ * ("...: invalid: message"), then the summary line.
  * Errors are not included (the command prints them on stderr as they happen). Caller frees. */
 char *sl_report_text(const struct sl_report *r);
 

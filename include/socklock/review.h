@@ -67,7 +67,10 @@ struct sl_answer {
     char operation[16];
     bool allowed;
     bool evaluated;
-    bool patched; /* the answer carries a patch */
+    bool patched;         /* the answer carries a patch */
+    char profile[64];     /* the profile that answered */
+    enum sl_mode mode;    /* its mode */
+    char exceptions[256]; /* the exceptions that waived a violation, comma-separated */
 };
 
 /* Decodes `body`, judges it (SL_EP_VALIDATE) or patches it (SL_EP_MUTATE) under `prof`, and
@@ -79,6 +82,12 @@ struct sl_answer {
  * the arena. Caller releases ans with sl_review_answer_cleanup(). */
 void sl_review_answer(const struct sl_profile *prof, enum sl_endpoint ep, const char *body,
                       size_t len, struct sl_answer *ans);
+
+/* As sl_review_answer(), with the profile named `profile` (NULL: the one pol's namespaces
+ * rules give the request's namespace, as /validate and /mutate do). HTTP 404 when there is
+ * no such profile. */
+void sl_review_answer_routed(const struct sl_policy *pol, const char *profile, enum sl_endpoint ep,
+                             const char *body, size_t len, struct sl_answer *ans);
 
 void sl_review_answer_cleanup(struct sl_answer *ans);
 

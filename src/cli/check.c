@@ -109,8 +109,10 @@ static struct sl_policy *load_policy(const struct check_opts *o, char *name, siz
     struct sl_policy *pol = cli_load_policy(o->policy);
     if (pol == NULL)
         return NULL;
-    snprintf(name, size, "%s", o->profile != NULL ? o->profile : "default");
-    if (sl_policy_find(pol, name) == NULL) {
+    /* Without --profile each object is judged by the profile its namespace is routed to,
+     * as /validate does: name is then "". */
+    snprintf(name, size, "%s", o->profile != NULL ? o->profile : "");
+    if (o->profile != NULL && sl_policy_find(pol, name) == NULL) {
         fprintf(stderr, "socklock check: no profile \"%s\" in the policy\n", name);
         sl_policy_free(pol);
         return NULL;
@@ -120,11 +122,18 @@ static struct sl_policy *load_policy(const struct check_opts *o, char *name, siz
 
 /* What a run judges by, and where the verdicts go. */
 struct run {
-    const struct sl_profile *prof;
-    bool as_written; /* templates judged like pods (not --as-webhook) */
-    bool patches;    /* give each object the patch `fix` applies (--output json) */
+    const struct sl_policy *pol;
+    const struct sl_profile *prof; /* NULL: each object's namespace picks its profile */
+    bool as_written;               /* templates judged like pods (not --as-webhook) */
+    bool patches;                  /* give each object the patch `fix` applies (--output json) */
     struct sl_report *report;
 };
+
+static void report_error(struct sl_report *r, const struct sl_error *err)
+{
+    cli_print_error(err);
+    sl_report_add_error(r, err);
+}
 
 /* Judges one object as a CREATE of it and records the verdict. */
 static void check_object(const struct run *run, const struct sl_manifest_file *f,
@@ -135,9 +144,20 @@ static void check_object(const struct run *run, const struct sl_manifest_file *f
     struct sl_request req;
     sl_engine_request_create(obj, group, sizeof(group), &req);
     req.as_written = run->as_written;
+    const struct sl_profile *prof =
+        run->prof != NULL ? run->prof : sl_policy_route(run->pol, req.namespace_, NULL);
+    if (prof == NULL) {
+        struct sl_error err = {0};
+        sl_error_setpos(&err, f->name, mo->line, mo->column,
+                        "no profile judges namespace \"%s\": the policy has no profile named "
+                        "default",
+                        req.namespace_);
+        report_error(run->report, &err);
+        return;
+    }
     struct sl_verdict v;
     sl_engine_verdict_init(&v);
-    sl_engine_eval(run->prof, &req, &v);
+    sl_engine_eval(prof, &req, &v);
     /* An object with a pod spec that was not judged is exempt; one without (another kind,
      * or a partial manifest such as a kustomize patch with no template) is skipped. */
     struct sl_podref ref;
@@ -145,18 +165,13 @@ static void check_object(const struct run *run, const struct sl_manifest_file *f
     const char *api_version = json_string_value(json_object_get(obj, "apiVersion"));
     sl_report_add(run->report, f->name, mo->line, mo->doc, api_version != NULL ? api_version : "",
                   req.kind, req.namespace_, req.name, carries_pod, &v);
+    sl_report_set_profile(run->report, prof->name);
     if (run->patches && carries_pod) {
-        json_t *patch = sl_fix_patch(run->prof, true, obj);
+        json_t *patch = sl_fix_patch(prof, true, obj);
         sl_report_set_patch(run->report, patch);
         json_decref(patch);
     }
     sl_engine_verdict_cleanup(&v);
-}
-
-static void report_error(struct sl_report *r, const struct sl_error *err)
-{
-    cli_print_error(err);
-    sl_report_add_error(r, err);
 }
 
 static void check_file(const struct run *run, const char *path)
@@ -184,10 +199,13 @@ static int run(int argc, char **argv)
     struct sl_policy *pol = load_policy(&o, profile_name, sizeof(profile_name));
     if (pol == NULL)
         return SL_EXIT_ERROR;
-    const struct sl_profile *prof = sl_policy_find(pol, profile_name);
+    const struct sl_profile *prof = *profile_name ? sl_policy_find(pol, profile_name) : NULL;
     struct sl_report r;
-    sl_report_init(&r, profile_name);
-    struct run run = {.prof = prof, .as_written = !o.as_webhook, .patches = o.json, .report = &r};
+    /* Routed: "default", or "by namespace" when rules may pick others (each object names
+     * its own). */
+    sl_report_init(&r, *profile_name ? profile_name : pol->nrules > 0 ? "by namespace" : "default");
+    struct run run = {
+        .pol = pol, .prof = prof, .as_written = !o.as_webhook, .patches = o.json, .report = &r};
     for (int i = optind; i < argc; i++) {
         struct sl_strlist files = {0};
         struct sl_error err = {0};

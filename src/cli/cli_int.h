@@ -45,8 +45,9 @@ enum sl_status cli_parse_uint(const char *s, unsigned long min, unsigned long ma
 /* Prints "socklock: FILE:LINE:COLUMN: message" (the parts known) on stderr. */
 void cli_print_error(const struct sl_error *err);
 
-/* Loads the policy file at path, or the embedded default when path is NULL. On failure it
- * prints the error and returns NULL. Caller frees with sl_policy_free(). */
+/* Loads the policy file at path, or the embedded default when path is NULL, and prints its
+ * warnings on stderr. On failure it prints the error and returns NULL. Caller frees with
+ * sl_policy_free(). */
 struct sl_policy *cli_load_policy(const char *path);
 
 #endif

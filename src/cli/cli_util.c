@@ -86,5 +86,7 @@ struct sl_policy *cli_load_policy(const char *path)
     sl_buf_cleanup(&b);
     if (rc != SL_OK)
         cli_print_error(&err);
+    for (size_t i = 0; pol != NULL && i < pol->warnings.len; i++)
+        fprintf(stderr, "socklock: warning: %s\n", pol->warnings.items[i]);
     return pol;
 }

@@ -302,14 +302,14 @@ static int run(int argc, char **argv)
     struct sl_policy *pol = cli_load_policy(o.policy);
     if (pol == NULL)
         return SL_EXIT_ERROR;
-    const char *pname = o.profile != NULL ? o.profile : "default";
-    const struct sl_profile *prof = sl_policy_find(pol, pname);
-    if (prof == NULL) {
-        fprintf(stderr, "socklock fix: no profile \"%s\" in the policy\n", pname);
+    /* Without --profile each object's namespace picks its profile, as for `check`. */
+    const struct sl_profile *prof = NULL;
+    if (o.profile != NULL && (prof = sl_policy_find(pol, o.profile)) == NULL) {
+        fprintf(stderr, "socklock fix: no profile \"%s\" in the policy\n", o.profile);
         sl_policy_free(pol);
         return SL_EXIT_ERROR;
     }
-    struct sl_fix_opts fo = {.profile = prof, .templates = o.templates};
+    struct sl_fix_opts fo = {.profile = prof, .policy = pol, .templates = o.templates};
     struct tally t = {0};
     for (int i = optind; i < argc; i++) {
         struct sl_strlist files = {0};

@@ -17,7 +17,7 @@ static int run(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *policy_path = NULL, *profile = "default";
+    const char *policy_path = NULL, *profile = NULL; /* NULL: routed by namespace */
     enum sl_endpoint ep = SL_EP_VALIDATE;
     int c;
     while ((c = cli_getopt(&cli_review, argc, argv, ":h", opts)) != -1) {
@@ -49,8 +49,7 @@ static int run(int argc, char **argv)
     struct sl_error err = {0};
     if (pol == NULL)
         goto out;
-    const struct sl_profile *prof = sl_policy_find(pol, profile);
-    if (prof == NULL) {
+    if (profile != NULL && sl_policy_find(pol, profile) == NULL) {
         fprintf(stderr, "socklock: no profile named \"%s\" in the policy\n", profile);
         goto out;
     }
@@ -58,7 +57,8 @@ static int run(int argc, char **argv)
         cli_print_error(&err);
         goto out;
     }
-    sl_review_answer(prof, ep, b.data, b.len, &ans);
+    /* As the server answers: /validate/PROFILE with --profile, else /validate. */
+    sl_review_answer_routed(pol, profile, ep, b.data, b.len, &ans);
     if (ans.http_status != 200) {
         /* The server would answer HTTP 400 with this body; say so on stderr too. */
         fprintf(stderr, "socklock: %s: HTTP %d: %.*s\n", path, ans.http_status, (int)ans.len,

@@ -50,24 +50,27 @@ static void mark_fixable(struct sl_findings *all, const struct sl_findings *rema
 
 /* The violations of the pod ref once the profile's fixers have run. SL_OK, with remaining
  * filled, or an error (the pod was understood once, so only a bug gets here). */
-static enum sl_status after_fixing(const struct sl_profile *prof, const struct sl_podref *ref,
-                                   struct sl_findings *remaining, struct sl_error *err)
+static enum sl_status after_fixing(const struct sl_profile *prof, const struct eng_waivers *w,
+                                   const struct sl_podref *ref, struct sl_findings *remaining,
+                                   struct sl_error *err)
 {
     json_t *fixed = NULL;
-    struct sl_pss_opts opts = eng_pss_opts(prof);
-    enum sl_status rc = eng_fix_copy(prof, ref, NULL, &fixed, err);
+    struct sl_pss_opts opts = eng_pss_opts(prof, w, NULL);
+    enum sl_status rc = eng_fix_copy(prof, w, ref, NULL, &fixed, err);
     if (rc == SL_OK)
         rc = sl_pss_eval(ref->meta, fixed, &opts, remaining, err);
     sl_arena_release(fixed);
     return rc;
 }
 
-/* Step 5: the checks, and the verdict the profile's mode makes of them. */
+/* Step 5: the checks (less what the policy's exceptions waive), and the verdict the
+ * profile's mode makes of them. */
 static void judge(const struct sl_profile *prof, const struct sl_request *req,
-                  const struct eng_scope *s, const struct sl_podref *ref, struct sl_verdict *out)
+                  const struct eng_scope *s, const struct sl_podref *ref,
+                  const struct eng_waivers *w, struct sl_verdict *out)
 {
     struct sl_error err = {0};
-    struct sl_pss_opts opts = eng_pss_opts(prof);
+    struct sl_pss_opts opts = eng_pss_opts(prof, w, &out->waived);
     out->evaluated = true;
     if (sl_pss_eval(ref->meta, ref->spec, &opts, &out->findings, &err) != SL_OK) {
         eng_deny_unreadable(out, s, "%s", err.msg);
@@ -85,7 +88,7 @@ static void judge(const struct sl_profile *prof, const struct sl_request *req,
     }
     struct sl_findings remaining;
     sl_pss_findings_init(&remaining);
-    if (after_fixing(prof, ref, &remaining, &err) != SL_OK) {
+    if (after_fixing(prof, w, ref, &remaining, &err) != SL_OK) {
         eng_deny_unreadable(out, s, "%s", err.msg);
     } else {
         mark_fixable(&out->findings, &remaining);
@@ -125,5 +128,9 @@ void sl_engine_eval(const struct sl_profile *prof, const struct sl_request *req,
     }
     if (!eng_significant(req, &s, &ref, out) || eng_runtime_class_exempt(prof, &ref))
         return;
-    judge(prof, req, &s, &ref, out);
+    struct eng_waivers w;
+    eng_waivers_for(prof, req, &s, &ref, &w);
+    judge(prof, req, &s, &ref, &w, out);
+    eng_note_exceptions(prof, &w, out);
+    eng_waivers_cleanup(&w);
 }

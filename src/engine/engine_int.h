@@ -27,6 +27,13 @@ struct eng_scope {
     bool is_pod; /* a Pod, or any request on core pods */
 };
 
+/* The waivers the policy's exceptions give one pod (exceptions.c). */
+struct eng_waivers {
+    struct sl_pss_waiver *v;
+    size_t n, cap;
+    struct sl_strlist expired; /* expired exceptions that would apply */
+};
+
 /* ---- scope.c ---- */
 void eng_scope_init(struct eng_scope *s, const struct sl_request *req);
 /* Steps 1 to 3: operations, kinds, subresources, and exemptions by namespace and user. */
@@ -41,8 +48,21 @@ bool eng_significant(const struct sl_request *req, const struct eng_scope *s,
                      const struct sl_podref *ref, struct sl_verdict *out);
 /* Step 5's exemption: the pod's runtimeClassName is exempt. */
 bool eng_runtime_class_exempt(const struct sl_profile *prof, const struct sl_podref *ref);
-/* The check options of a profile. */
-struct sl_pss_opts eng_pss_opts(const struct sl_profile *prof);
+/* The check options of a profile, with the waivers w (may be NULL) and where waived
+ * violations go (may be NULL). */
+struct sl_pss_opts eng_pss_opts(const struct sl_profile *prof, const struct eng_waivers *w,
+                                struct sl_findings *waived);
+
+/* ---- exceptions.c ---- */
+/* The waivers prof's policy exceptions give the pod of ref in req (s names it). Release with
+ * eng_waivers_cleanup(). */
+void eng_waivers_for(const struct sl_profile *prof, const struct sl_request *req,
+                     const struct eng_scope *s, const struct sl_podref *ref, struct eng_waivers *w);
+void eng_waivers_cleanup(struct eng_waivers *w);
+/* Puts what out->waived holds into out->exceptions (the audit annotation), and a warning for
+ * each expired exception that would have waived one of out->findings. */
+void eng_note_exceptions(const struct sl_profile *prof, const struct eng_waivers *w,
+                         struct sl_verdict *out);
 
 /* ---- verdict.c ---- */
 /* A copy of s of at most max bytes, without control characters, never cutting UTF-8. */
@@ -60,10 +80,11 @@ void eng_apply_mode(const struct sl_profile *prof, const struct eng_scope *s,
                     const struct sl_findings *f, struct sl_verdict *out);
 
 /* ---- mutate.c ---- */
-/* Fixes a copy of ref's pod spec as prof's mutation settings say (only_ephemeral as in
- * struct sl_pss_fix_opts). *fixed is the copy (a new reference) on success. */
-enum sl_status eng_fix_copy(const struct sl_profile *prof, const struct sl_podref *ref,
-                            const struct sl_strlist *only_ephemeral, json_t **fixed,
-                            struct sl_error *err);
+/* Fixes a copy of ref's pod spec as prof's mutation settings say, leaving what w waives
+ * (only_ephemeral as in struct sl_pss_fix_opts). *fixed is the copy (a new reference) on success.
+ */
+enum sl_status eng_fix_copy(const struct sl_profile *prof, const struct eng_waivers *w,
+                            const struct sl_podref *ref, const struct sl_strlist *only_ephemeral,
+                            json_t **fixed, struct sl_error *err);
 
 #endif

@@ -21,11 +21,11 @@
 #include "socklock/json.h"
 #include "socklock/patch.h"
 
-enum sl_status eng_fix_copy(const struct sl_profile *prof, const struct sl_podref *ref,
-                            const struct sl_strlist *only_ephemeral, json_t **fixed,
-                            struct sl_error *err)
+enum sl_status eng_fix_copy(const struct sl_profile *prof, const struct eng_waivers *w,
+                            const struct sl_podref *ref, const struct sl_strlist *only_ephemeral,
+                            json_t **fixed, struct sl_error *err)
 {
-    struct sl_pss_opts opts = eng_pss_opts(prof);
+    struct sl_pss_opts opts = eng_pss_opts(prof, w, NULL);
     struct sl_pss_fix_opts fix = {
         .override = &prof->mutate.override,
         .run_as_user = prof->mutate.run_as_user,
@@ -124,6 +124,7 @@ void sl_engine_mutate(const struct sl_profile *prof, const struct sl_request *re
     struct sl_podref ref;
     json_t *fixed = NULL;
     bool only_set = false;
+    struct eng_waivers w = {0};
     sl_strlist_init(&only);
     eng_scope_init(&s, req);
     if (!eng_in_scope(prof, req, &s))
@@ -144,17 +145,20 @@ void sl_engine_mutate(const struct sl_profile *prof, const struct sl_request *re
     }
     if (!wanted(prof, req, &s, &ref, &only, &only_set) || eng_runtime_class_exempt(prof, &ref))
         goto out;
-    if (eng_fix_copy(prof, &ref, only_set ? &only : NULL, &fixed, &err) != SL_OK) {
+    /* What a policy exception waives is left as it is. */
+    eng_waivers_for(prof, req, &s, &ref, &w);
+    if (eng_fix_copy(prof, &w, &ref, only_set ? &only : NULL, &fixed, &err) != SL_OK) {
         not_mutated(out, prof, err.msg);
         goto out;
     }
     out->evaluated = true;
     out->patch = checked_patch(prof, &ref, fixed, out);
     /* What the patch leaves is what /validate will deny: say so now. */
-    struct sl_pss_opts opts = eng_pss_opts(prof);
+    struct sl_pss_opts opts = eng_pss_opts(prof, &w, &out->waived);
     if (sl_pss_eval(ref.meta, fixed, &opts, &out->findings, &err) == SL_OK)
         eng_add_warnings(out, prof->name, "not fixed: ", &out->findings);
 out:
+    eng_waivers_cleanup(&w);
     sl_arena_release(fixed);
     sl_strlist_cleanup(&only);
 }

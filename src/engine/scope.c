@@ -221,7 +221,8 @@ bool eng_runtime_class_exempt(const struct sl_profile *prof, const struct sl_pod
     return json_is_string(rtc) && list_has(&prof->exempt_runtime_classes, json_string_value(rtc));
 }
 
-struct sl_pss_opts eng_pss_opts(const struct sl_profile *prof)
+struct sl_pss_opts eng_pss_opts(const struct sl_profile *prof, const struct eng_waivers *w,
+                                struct sl_findings *waived)
 {
     struct sl_pss_opts opts = {
         .level = prof->level,
@@ -229,6 +230,9 @@ struct sl_pss_opts eng_pss_opts(const struct sl_profile *prof)
         .extras = prof->read_only_root_fs ? SL_PSS_EXTRA_READ_ONLY_ROOT_FS : 0u,
         .relax_user_ns = prof->relax_user_ns,
         .only_check = NULL,
+        .waivers = w != NULL ? w->v : NULL,
+        .nwaivers = w != NULL ? w->n : 0,
+        .waived = waived,
     };
     return opts;
 }

@@ -16,6 +16,7 @@ void sl_engine_verdict_init(struct sl_verdict *v)
     memset(v, 0, sizeof(*v));
     v->allowed = true;
     sl_pss_findings_init(&v->findings);
+    sl_pss_findings_init(&v->waived);
 }
 
 void sl_engine_verdict_cleanup(struct sl_verdict *v)
@@ -29,6 +30,8 @@ void sl_engine_verdict_cleanup(struct sl_verdict *v)
         free(v->warnings[i]);
     free(v->warnings);
     sl_pss_findings_cleanup(&v->findings);
+    sl_pss_findings_cleanup(&v->waived);
+    free(v->exceptions);
     sl_arena_release(v->patch);
     memset(v, 0, sizeof(*v));
 }

@@ -90,13 +90,20 @@ static void collect(const struct sl_fix_opts *opts, struct run *run)
     size_t d = 0;
     for (size_t i = 0; i < f->nobjs; i++) {
         const struct sl_manifest_obj *mo = &f->objs[i];
-        json_t *patch = sl_fix_patch(opts->profile, opts->templates, mo->object);
+        const json_t *meta = json_object_get(mo->object, "metadata");
+        const struct sl_profile *prof = opts->profile;
+        if (prof == NULL) {
+            /* As `check` and the webhook do: the namespace picks the profile. */
+            prof = sl_policy_route(opts->policy, str_or(meta, "namespace", "default"), NULL);
+            if (prof == NULL)
+                continue;
+        }
+        json_t *patch = sl_fix_patch(prof, opts->templates, mo->object);
         if (patch == NULL)
             continue;
         for (; d <= mo->doc; d++)
             run->first[d] = r->nobjs;
         run->fixed[mo->doc] = true;
-        const json_t *meta = json_object_get(mo->object, "metadata");
         run->src[r->nobjs] = i;
         r->objs[r->nobjs++] = (struct sl_fix_object){
             .doc = mo->doc,

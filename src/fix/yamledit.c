@@ -502,8 +502,9 @@ static enum sl_status do_remove(struct work *w, const char *path)
         ls--;
     for (size_t i = ls; i < first; i++)
         if (w->data[i] != ' ' && (member || w->data[i] != '-'))
-            return refuse(w, path, member ? "a removal of a list item's first member"
-                                          : "a list item that shares its line");
+            return refuse(w, path,
+                          member ? "a removal of a list item's first member"
+                                 : "a list item that shares its line");
     size_t i = p.end;
     while (i < w->len && (w->data[i] == ' ' || w->data[i] == '\t' || w->data[i] == '\r'))
         i++;
