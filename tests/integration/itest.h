@@ -117,5 +117,6 @@ Suite *it_suite_http(void);
 Suite *it_suite_tls(void);
 Suite *it_suite_lifecycle(void);
 Suite *it_suite_conformance(void);
+Suite *it_suite_policy(void);
 
 #endif

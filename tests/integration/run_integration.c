@@ -191,6 +191,7 @@ int main(void)
         srunner_add_suite(sr, it_suite_tls());
         srunner_add_suite(sr, it_suite_lifecycle());
         srunner_add_suite(sr, it_suite_conformance());
+        srunner_add_suite(sr, it_suite_policy());
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
