@@ -115,8 +115,9 @@ const struct sl_profile *sl_policy_route(const struct sl_policy *pol, const char
 bool sl_policy_glob(const char *pattern, const char *s);
 
 /* True when `pattern` matches the container image reference `image`: the reference as
- * written, or in full (registry docker.io, library/ for official images, :latest when it
- * has no tag or digest). A pattern with no tag or digest matches every tag and digest. */
+ * written, in full (registry docker.io, library/ for official images, :latest when it has no
+ * tag or digest) or in brief (docker.io/ and library/ left out). A pattern with no tag or
+ * digest matches every tag and digest. */
 bool sl_policy_image_match(const char *pattern, const char *image);
 
 /* True when e has expired at time now (it applies through its last day, UTC). */

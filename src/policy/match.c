@@ -5,7 +5,10 @@
  * `[...]` one of a set. An image is a reference as a pod names it, `[registry/]path[:tag]
  * [@digest]`, the way the container runtime reads it: a first path component with a '.' or
  * a ':', or `localhost`, is a registry, else the registry is docker.io, where a one-part
- * path is an official image under library/; no tag and no digest means :latest. */
+ * path is an official image under library/; no tag and no digest means :latest. A pattern
+ * is matched against the reference as written, in full, and in brief (docker.io and
+ * library/ left out), so "istio/proxyv2:*" and "docker.io/istio/proxyv2:*" both match
+ * either spelling. */
 #include "policy_int.h"
 
 #include <fnmatch.h>
@@ -61,11 +64,22 @@ bool pol_glob_covers(const char *earlier, const char *later)
 
 /* ---- images ---- */
 
-/* The four forms of an image reference a pattern is matched against. */
+/* The forms of an image reference a pattern is matched against. */
 struct image_forms {
-    char *written, *full;           /* as written; in full */
-    char *written_repo, *full_repo; /* the same without tag and digest */
+    char *written, *full, *brief;                /* as written; in full; docker.io left out */
+    char *written_repo, *full_repo, *brief_repo; /* the same without tag and digest */
 };
+
+/* The full form without "docker.io/" and an official image's "library/". */
+static char *brief_of(const char *full)
+{
+    if (strncmp(full, "docker.io/", 10) != 0)
+        return sl_xstrdup(full);
+    full += 10;
+    if (strncmp(full, "library/", 8) == 0 && strchr(full + 8, '/') == NULL)
+        full += 8;
+    return sl_xstrdup(full);
+}
 
 static void image_forms(const char *image, struct image_forms *f)
 {
@@ -102,6 +116,8 @@ static void image_forms(const char *image, struct image_forms *f)
     f->full = sl_xasprintf("%s%s", full_repo, *suffix != '\0' ? suffix : ":latest");
     f->written_repo = repo;
     f->full_repo = full_repo;
+    f->brief = brief_of(f->full);
+    f->brief_repo = brief_of(f->full_repo);
 }
 
 static void image_forms_cleanup(struct image_forms *f)
@@ -110,6 +126,8 @@ static void image_forms_cleanup(struct image_forms *f)
     free(f->full);
     free(f->written_repo);
     free(f->full_repo);
+    free(f->brief);
+    free(f->brief_repo);
 }
 
 /* True when the pattern names a tag or a digest: an '@', or a ':' after its last '/'. */
@@ -127,9 +145,11 @@ bool sl_policy_image_match(const char *pattern, const char *image)
     image_forms(image, &f);
     bool m;
     if (pattern_has_tag(pattern))
-        m = sl_policy_glob(pattern, f.written) || sl_policy_glob(pattern, f.full);
+        m = sl_policy_glob(pattern, f.written) || sl_policy_glob(pattern, f.full) ||
+            sl_policy_glob(pattern, f.brief);
     else
-        m = sl_policy_glob(pattern, f.written_repo) || sl_policy_glob(pattern, f.full_repo);
+        m = sl_policy_glob(pattern, f.written_repo) || sl_policy_glob(pattern, f.full_repo) ||
+            sl_policy_glob(pattern, f.brief_repo);
     image_forms_cleanup(&f);
     return m;
 }
