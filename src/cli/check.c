@@ -235,9 +235,11 @@ const struct cli_command cli_check = {
     .help =
         "  PATH is a file, a folder (its *.yaml, *.yml and *.json files, recursively) or - for\n"
         "  stdin. --level (privileged, baseline, restricted) and --version (v1.0 ... latest)\n"
-        "  judge by the plain Pod Security Standards instead of a policy profile. Manifests\n"
-        "  are judged as written (a violation that /mutate or `fix` would fix still counts,\n"
-        "  marked fixable); --as-webhook gives /validate's verdict instead. Exit status: 0\n"
-        "  nothing denied, 1 something denied, 2 an error.\n",
+        "  judge by the plain Pod Security Standards instead of a policy profile. Without\n"
+        "  --profile, each object's namespace picks its profile (the policy's namespaces\n"
+        "  rules, else \"default\"), as /validate does. Manifests are judged as written (a\n"
+        "  violation that /mutate or `fix` would fix still counts, marked fixable);\n"
+        "  --as-webhook gives /validate's verdict instead. Exit status: 0 nothing denied,\n"
+        "  1 something denied, 2 an error.\n",
     .run = run,
 };
