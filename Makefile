@@ -196,6 +196,9 @@ $(BUILD)/tests/review_bench: $(BUILD)/tests/bench/review_bench.o $(BUILD)/libsoc
 $(BUILD)/tests/json_bench: $(BUILD)/tests/bench/json_bench.o $(BUILD)/libsocklock.a
 	$(CC) $(LDOPT) -o $@ $^ $(LIBS)
 
+$(BUILD)/tests/policyref_bench: $(BUILD)/tests/bench/policyref_bench.o $(BUILD)/libsocklock.a
+	$(CC) $(LDOPT) -o $@ $^ $(LIBS)
+
 # Figures for notes, never assertions: the in-process cost of one review of each payload.
 # The payloads are synthetic reviews: a small pod, a Deployment and a pod of 50 containers.
 BENCH_PAYLOADS ?= $(wildcard tests/bench/payloads/*.json) tests/fixtures/reviews/deployment-sockshop.json
@@ -226,10 +229,11 @@ valgrind: deps
 	CK_FORK=no $(TEST_ENV) $(VALGRIND) $(UNITS)
 	SOCKLOCK_BIN=$(BIN) sh tests/valgrind_server.sh
 
-bench: $(BUILD)/tests/review_bench $(BUILD)/tests/json_bench $(BIN)
+bench: $(BUILD)/tests/review_bench $(BUILD)/tests/json_bench $(BUILD)/tests/policyref_bench $(BIN)
 	@for p in $(BENCH_PAYLOADS); do for e in validate mutate; do \
 	    $(BUILD)/tests/review_bench $$p 20000 $$e; done; done
 	@for p in $(BENCH_PAYLOADS); do $(BUILD)/tests/json_bench $$p; done
+	@$(BUILD)/tests/policyref_bench
 	@ls -l $(BIN) | awk '{print "binary: " $$5 " bytes (with debug info)"}'
 	@strip -o $(BUILD)/socklock.stripped $(BIN) && ls -l $(BUILD)/socklock.stripped | awk '{print "binary: " $$5 " bytes stripped"}' 
 

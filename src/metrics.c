@@ -7,6 +7,7 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "socklock/buf.h"
 
@@ -30,6 +31,12 @@ static const char *const abort_names[SL_ABORT_COUNT_] = {"error", "timeout", "re
                                                          "client_abort", "shutdown"};
 static atomic_ullong aborts[SL_ABORT_COUNT_];
 static atomic_llong connections_open;
+
+/* Policy reloads: [0] failures, [1] successes; when the policy in force was loaded (ms since
+ * the epoch, 0 before any) and whether the last reload loaded. */
+static atomic_ullong policy_reloads[2];
+static atomic_llong policy_loaded_ms;
+static atomic_int policy_last_ok;
 
 void sl_metrics_count_request(unsigned code)
 {
@@ -61,6 +68,29 @@ void sl_metrics_count_abort(enum sl_metrics_abort why)
 void sl_metrics_connection(int delta)
 {
     atomic_fetch_add_explicit(&connections_open, delta, memory_order_relaxed);
+}
+
+static void policy_now_in_force(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    atomic_store_explicit(&policy_loaded_ms, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+                          memory_order_relaxed);
+    atomic_store_explicit(&policy_last_ok, 1, memory_order_relaxed);
+}
+
+void sl_metrics_policy_loaded(void)
+{
+    policy_now_in_force();
+}
+
+void sl_metrics_count_policy_reload(bool success)
+{
+    atomic_fetch_add_explicit(&policy_reloads[success], 1, memory_order_relaxed);
+    if (success)
+        policy_now_in_force();
+    else
+        atomic_store_explicit(&policy_last_ok, 0, memory_order_relaxed);
 }
 
 static unsigned long long load(atomic_ullong *v)
@@ -124,5 +154,25 @@ char *sl_metrics_render(size_t *len)
                   "# TYPE socklock_connections_open gauge\n"
                   "socklock_connections_open %lld\n",
                   atomic_load_explicit(&connections_open, memory_order_relaxed));
+    sl_buf_printf(&b,
+                  "# HELP socklock_policy_reloads_total Reloads of the policy file, by result "
+                  "(a failure keeps the policy in force).\n"
+                  "# TYPE socklock_policy_reloads_total counter\n"
+                  "socklock_policy_reloads_total{result=\"success\"} %llu\n"
+                  "socklock_policy_reloads_total{result=\"failure\"} %llu\n",
+                  load(&policy_reloads[1]), load(&policy_reloads[0]));
+    long long ms = atomic_load_explicit(&policy_loaded_ms, memory_order_relaxed);
+    sl_buf_printf(&b,
+                  "# HELP socklock_policy_last_reload_success_timestamp_seconds When the policy "
+                  "in force was loaded, at start or by a reload.\n"
+                  "# TYPE socklock_policy_last_reload_success_timestamp_seconds gauge\n"
+                  "socklock_policy_last_reload_success_timestamp_seconds %lld.%03lld\n",
+                  ms / 1000, ms % 1000);
+    sl_buf_printf(&b,
+                  "# HELP socklock_policy_last_reload_successful Whether the last reload of the "
+                  "policy file loaded it (1) or was refused (0).\n"
+                  "# TYPE socklock_policy_last_reload_successful gauge\n"
+                  "socklock_policy_last_reload_successful %d\n",
+                  atomic_load_explicit(&policy_last_ok, memory_order_relaxed));
     return sl_buf_detach(&b, len);
 }

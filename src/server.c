@@ -16,11 +16,17 @@
  *     the connection's idle timeout restored.
  * on_completed() frees the request context whatever happened.
  *
- * The policy is read-only and shared by all worker threads; readiness, draining and the
- * in-flight byte budget are atomics. Draining (SIGTERM) answers /readyz with 503 and puts
- * `Connection: close` on every answer, so keep-alive clients move to other replicas before
- * sl_server_stop() quiesces the daemon and shuts the listening socket down (docs/admission.md,
- * "Shutdown"). */
+ * The policy is read-only and shared by all worker threads. A reload swaps a whole new one
+ * in (policyref.h): first_call() takes a counted reference to the policy in force and keeps
+ * it in the request context as rq->policy, the one policy every later step of that request
+ * reads, until on_completed() releases it. So a request in flight finishes on the policy it
+ * started with, never on a mix, and a swapped-out policy is freed when its last request
+ * ends. The limits are not the policy's: the server copies them at start (the daemon's
+ * connection limits and timeouts are fixed when it starts), and a reload does not change
+ * them. Readiness, draining and the in-flight byte budget are atomics. Draining (SIGTERM)
+ * answers /readyz with 503 and puts `Connection: close` on every answer, so keep-alive
+ * clients move to other replicas before sl_server_stop() quiesces the daemon and shuts the
+ * listening socket down (docs/admission.md, "Shutdown"). */
 /* glibc declares explicit_bzero only with _DEFAULT_SOURCE, a feature-test macro that must be
  * defined before any header, reserved name or not. */
 #define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
@@ -51,6 +57,7 @@
 #include "socklock/certgen.h"
 #include "socklock/log.h"
 #include "socklock/metrics.h"
+#include "socklock/policyref.h"
 #include "socklock/review.h"
 
 #define CONNECTION_MEMORY_LIMIT ((size_t)64 * 1024) /* caps the header block: 431 / 414 beyond */
@@ -61,8 +68,8 @@
 
 struct sl_server {
     struct MHD_Daemon *daemon;
-    const struct sl_policy *policy;
-    struct sl_limits limits;
+    struct sl_policyref_holder *policies; /* the policy in force; sl_server_set_policy() swaps */
+    struct sl_limits limits;              /* copied from the initial policy, fixed */
     bool mtls;
     atomic_bool ready;
     atomic_bool draining;
@@ -78,8 +85,11 @@ enum route { ROUTE_NONE, ROUTE_VALIDATE, ROUTE_MUTATE, ROUTE_HEALTHZ, ROUTE_READ
 struct req {
     struct sl_server *srv;
     enum route route;
-    const struct sl_profile *prof; /* reviews only; NULL: routed by the request's namespace */
-    enum sl_endpoint ep;           /* reviews only */
+    struct sl_policyref *ref;       /* keeps `policy` alive until on_completed() */
+    const struct sl_policy *policy; /* the policy of this request, from first to last call */
+    const struct sl_profile *prof;  /* reviews only; points into `policy`; NULL: the profile
+                                     * the request's namespace is routed to */
+    enum sl_endpoint ep;            /* reviews only */
     struct sl_buf body;
     size_t reserved;          /* bytes of srv->inflight this request holds */
     struct timespec deadline; /* CLOCK_MONOTONIC */
@@ -319,7 +329,8 @@ static bool reserve(struct sl_server *srv, size_t want)
  * discards the rest of the request), so requests without a body are answered in the next
  * call and keep their connection alive. */
 static enum MHD_Result start_get(struct sl_server *srv, struct MHD_Connection *c, enum route r,
-                                 const struct header_scan *hs, void **req_cls)
+                                 struct sl_policyref *ref, const struct header_scan *hs,
+                                 void **req_cls)
 {
     const char *cl =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -328,6 +339,8 @@ static enum MHD_Result start_get(struct sl_server *srv, struct MHD_Connection *c
     struct req *rq = sl_xcalloc(1, sizeof(*rq));
     rq->srv = srv;
     rq->route = r;
+    rq->ref = ref;
+    rq->policy = sl_policyref_policy(ref);
     sl_buf_init(&rq->body, 0);
     *req_cls = rq;
     return MHD_YES;
@@ -335,7 +348,8 @@ static enum MHD_Result start_get(struct sl_server *srv, struct MHD_Connection *c
 
 /* A review: media type, declared size and body budget, then the request deadline. */
 static enum MHD_Result start_review(struct sl_server *srv, struct MHD_Connection *c, enum route r,
-                                    const struct sl_profile *prof, void **req_cls)
+                                    struct sl_policyref *ref, const struct sl_profile *prof,
+                                    void **req_cls)
 {
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!is_json_media_type(ct))
@@ -364,6 +378,8 @@ static enum MHD_Result start_review(struct sl_server *srv, struct MHD_Connection
     struct req *rq = sl_xcalloc(1, sizeof(*rq));
     rq->srv = srv;
     rq->route = r;
+    rq->ref = ref;
+    rq->policy = sl_policyref_policy(ref);
     rq->prof = prof;
     rq->ep = r == ROUTE_MUTATE ? SL_EP_MUTATE : SL_EP_VALIDATE;
     rq->reserved = declared;
@@ -378,9 +394,10 @@ static enum MHD_Result start_review(struct sl_server *srv, struct MHD_Connection
     return MHD_YES;
 }
 
-/* The first call, after the headers and before any body byte. */
-static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *c, const char *url,
-                                  const char *method, void **req_cls)
+/* The checks of the first call, with the request's policy reference; a request context that
+ * is made takes the reference over. */
+static enum MHD_Result admit(struct sl_server *srv, struct MHD_Connection *c, const char *url,
+                             const char *method, struct sl_policyref *ref, void **req_cls)
 {
     /* 1. Route and method; the client certificate for reviews. */
     const char *profile_name = NULL;
@@ -390,9 +407,10 @@ static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *
     /* /validate/NAME answers with that profile; /validate with the one the request's
      * namespace is routed to, known once the body is read: a policy with neither rules nor a
      * profile "default" has none for any namespace. */
-    bool routable = srv->policy->nrules > 0 || sl_policy_find(srv->policy, "default") != NULL;
+    const struct sl_policy *pol = sl_policyref_policy(ref);
+    bool routable = pol->nrules > 0 || sl_policy_find(pol, "default") != NULL;
     if (review && profile_name != NULL)
-        prof = sl_policy_find(srv->policy, profile_name);
+        prof = sl_policy_find(pol, profile_name);
     if (r == ROUTE_NONE || (review && profile_name != NULL && prof == NULL) ||
         (review && profile_name == NULL && !routable))
         return reply_error(srv, c, MHD_HTTP_NOT_FOUND, "not found", NULL);
@@ -421,8 +439,22 @@ static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *
 
     /* 3. and 4. */
     if (!review)
-        return start_get(srv, c, r, &hs, req_cls);
-    return start_review(srv, c, r, prof, req_cls);
+        return start_get(srv, c, r, ref, &hs, req_cls);
+    return start_review(srv, c, r, ref, prof, req_cls);
+}
+
+/* The first call, after the headers and before any body byte. The policy reference is taken
+ * here, once per request, so that every step of the request reads the same policy however
+ * many reloads happen meanwhile. */
+static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *c, const char *url,
+                                  const char *method, void **req_cls)
+{
+    struct sl_policyref *ref = sl_policyref_acquire(srv->policies);
+    enum MHD_Result ret = admit(srv, c, url, method, ref, req_cls);
+    /* Answered at once (no request context): on_completed() will have nothing to release. */
+    if (*req_cls == NULL)
+        sl_policyref_release(ref);
+    return ret;
 }
 
 /* ---- body and answer ------------------------------------------------------------------ */
@@ -484,7 +516,7 @@ static enum MHD_Result on_body_complete(struct req *rq, struct MHD_Connection *c
     if (rq->prof != NULL)
         sl_review_answer(rq->prof, rq->ep, rq->body.data, rq->body.len, &ans);
     else
-        sl_review_answer_routed(srv->policy, NULL, rq->ep, rq->body.data, rq->body.len, &ans);
+        sl_review_answer_routed(rq->policy, NULL, rq->ep, rq->body.data, rq->body.len, &ans);
     sl_arena_end();
     double secs = seconds_since(&start);
     if (ans.http_status == MHD_HTTP_OK) {
@@ -548,6 +580,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         return;
     atomic_fetch_sub(&rq->srv->inflight, rq->reserved);
     sl_buf_cleanup(&rq->body);
+    /* Possibly the last request on a policy a reload replaced: then this frees it. */
+    sl_policyref_release(rq->ref);
     free(rq);
     *req_cls = NULL;
 }
@@ -734,7 +768,7 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
     sl_buf_init(&trust, PEM_MAX);
     struct sl_server *srv = sl_xcalloc(1, sizeof(*srv));
     *out = NULL;
-    srv->policy = cfg->policy;
+    srv->policies = sl_policyref_holder_new(cfg->policy);
     srv->limits = cfg->policy->limits;
     srv->listen_fd = MHD_INVALID_SOCKET;
     if (srv->limits.idle_timeout_s == 0 || srv->limits.connections == 0 ||
@@ -790,6 +824,11 @@ unsigned sl_server_port(const struct sl_server *srv)
     return srv->port;
 }
 
+void sl_server_set_policy(struct sl_server *srv, struct sl_policy *pol)
+{
+    sl_policyref_swap(srv->policies, pol);
+}
+
 void sl_server_begin_drain(struct sl_server *srv)
 {
     atomic_store(&srv->draining, true);
@@ -837,5 +876,7 @@ void sl_server_free(struct sl_server *srv)
         MHD_stop_daemon(srv->daemon);
     if (srv->listen_fd != MHD_INVALID_SOCKET)
         close(srv->listen_fd);
+    /* After the daemon: every request has released its policy reference by now. */
+    sl_policyref_holder_free(srv->policies);
     free(srv);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -23,6 +24,9 @@ extern Suite *suite_metrics(void);
 #define DUR      "socklock_admission_review_duration_seconds"
 #define ABORTED  "socklock_requests_aborted_total"
 #define CONNS    "socklock_connections_open"
+#define RELOADS  "socklock_policy_reloads_total"
+#define LOADED   "socklock_policy_last_reload_success_timestamp_seconds"
+#define LAST_OK  "socklock_policy_last_reload_successful"
 #define NSAMPLES 128
 #define NFAMILY  8
 
@@ -238,11 +242,12 @@ START_TEST(test_metrics_exposition_has_every_series_once)
 {
     struct scrape m;
     scrape(&m);
-    /* Four families, with their types. */
+    /* Seven families, with their types. */
     static const char *const fams[][2] = {
-        {REQ, "counter"}, {DUR, "histogram"}, {ABORTED, "counter"}, {CONNS, "gauge"}};
-    ck_assert_uint_eq(m.nfam, 4);
-    for (size_t i = 0; i < 4; i++) {
+        {REQ, "counter"},     {DUR, "histogram"}, {ABORTED, "counter"}, {CONNS, "gauge"},
+        {RELOADS, "counter"}, {LOADED, "gauge"},  {LAST_OK, "gauge"}};
+    ck_assert_uint_eq(m.nfam, SL_ARRAY_LEN(fams));
+    for (size_t i = 0; i < SL_ARRAY_LEN(fams); i++) {
         size_t f = family_of(&m, fams[i][0], strlen(fams[i][0]));
         ck_assert_msg(f != SIZE_MAX, "no family %s", fams[i][0]);
         ck_assert_str_eq(m.fam[f].type, fams[i][1]);
@@ -282,8 +287,13 @@ START_TEST(test_metrics_exposition_has_every_series_once)
         value(&m, key);
     }
     value(&m, CONNS);
+    value(&m, RELOADS "{result=\"success\"}");
+    value(&m, RELOADS "{result=\"failure\"}");
+    value(&m, LOADED);
+    value(&m, LAST_OK);
     /* Nothing else: label values come from closed sets, never from requests. */
-    ck_assert_uint_eq(m.n, SL_ARRAY_LEN(codes) + 4 * (NBUCKETS + 2) + SL_ARRAY_LEN(reasons) + 1);
+    ck_assert_uint_eq(m.n,
+                      SL_ARRAY_LEN(codes) + 4 * (NBUCKETS + 2) + SL_ARRAY_LEN(reasons) + 1 + 4);
 }
 END_TEST
 
@@ -423,6 +433,41 @@ START_TEST(test_metrics_connections_gauge_goes_up_and_down)
 }
 END_TEST
 
+START_TEST(test_metrics_policy_reloads_by_result)
+{
+    /* Each reload counts under its result; a success also says when the policy in force was
+     * loaded, and whether the last reload loaded flips with each result. The load at start
+     * sets the time without counting a reload. */
+    struct scrape before, after;
+    scrape(&before);
+    struct timespec t0;
+    clock_gettime(CLOCK_REALTIME, &t0);
+    sl_metrics_policy_loaded();
+    scrape(&after);
+    ck_assert(value(&after, LOADED) >= (double)t0.tv_sec);
+    ck_assert(value(&after, LAST_OK) == 1);
+    ck_assert(delta(&before, &after, RELOADS "{result=\"success\"}") == 0);
+    ck_assert(delta(&before, &after, RELOADS "{result=\"failure\"}") == 0);
+
+    scrape(&before);
+    sl_metrics_count_policy_reload(false);
+    scrape(&after);
+    ck_assert(value(&after, LAST_OK) == 0);
+    ck_assert(value(&after, LOADED) == value(&before, LOADED)); /* a failure loads nothing */
+    static const struct move failed[] = {{RELOADS "{result=\"failure\"}", 1}, {LAST_OK, -1}};
+    expect_moves(&before, &after, failed, SL_ARRAY_LEN(failed), 0);
+
+    scrape(&before);
+    sl_metrics_count_policy_reload(true);
+    sl_metrics_count_policy_reload(true);
+    scrape(&after);
+    ck_assert(delta(&before, &after, RELOADS "{result=\"success\"}") == 2);
+    ck_assert(delta(&before, &after, RELOADS "{result=\"failure\"}") == 0);
+    ck_assert(value(&after, LAST_OK) == 1);
+    ck_assert(value(&after, LOADED) >= value(&before, LOADED));
+}
+END_TEST
+
 #define THREADS    4
 #define PER_THREAD 200000
 
@@ -473,6 +518,8 @@ START_TEST(test_metrics_promtool_accepts_exposition)
     sl_metrics_count_review("validate", true, 0.01);
     sl_metrics_count_review("mutate", false, 3);
     sl_metrics_count_abort(SL_ABORT_TIMEOUT);
+    sl_metrics_count_policy_reload(false);
+    sl_metrics_count_policy_reload(true);
     size_t len = 0;
     char *text = sl_metrics_render(&len);
     char out[] = "/tmp/socklock-promtool-XXXXXX";
@@ -512,6 +559,7 @@ Suite *suite_metrics(void)
     tcase_add_test(tc, test_metrics_review_series_by_endpoint_and_verdict);
     tcase_add_test(tc, test_metrics_counts_aborts_by_reason);
     tcase_add_test(tc, test_metrics_connections_gauge_goes_up_and_down);
+    tcase_add_test(tc, test_metrics_policy_reloads_by_result);
     tcase_add_test(tc, test_metrics_concurrent_counts_are_not_lost);
     tcase_add_test(tc, test_metrics_promtool_accepts_exposition);
     suite_add_tcase(s, tc);

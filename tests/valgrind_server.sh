@@ -1,7 +1,8 @@
 #!/bin/sh
 # A short server run under valgrind: good, denied and bad reviews, health
-# and metrics, then SIGTERM; valgrind must report no error and no leak, and the server must
-# exit 0. Run by `make valgrind`; loopback only, bounded in time.
+# and metrics, policy reloads (an editor's save, a broken file, a copy in place, SIGHUP), then
+# SIGTERM; valgrind must report no error and no leak (a replaced policy must be freed), and
+# the server must exit 0. Run by `make valgrind`; loopback only, bounded in time.
 set -u
 bin=${SOCKLOCK_BIN:-./socklock}
 t=$(mktemp -d); trap 'kill "$pid" 2>/dev/null; rm -rf "$t"' EXIT
@@ -25,6 +26,24 @@ for f in tests/fixtures/reviews/*.json; do
     [ "$(post --data-binary @"$f")" = 200 ] || fail "$f not answered 200"
 done
 [ "$(post -d '{bad')" = 400 ] || fail "bad JSON not 400"
+# Waits (up to 30 s, polling) until the log holds $1 at least $2 times.
+wait_log() {
+    for i in $(seq 1 300); do
+        [ "$(grep -c -- "$1" "$t/err")" -ge "$2" ] && return 0
+        sleep 0.1
+    done
+    fail "not $2 times \"$1\" in the log: $(cat "$t/err")"
+}
+wait_log "reloading the policy when" 1
+printf 'profiles:\n  default:\n    level: baseline\n' > "$t/p.yaml.new" && mv "$t/p.yaml.new" "$t/p.yaml"
+wait_log "policy file changed: policy reloaded" 1
+[ "$(post --data-binary @tests/fixtures/reviews/pod-root.json)" = 200 ] || fail "review after a reload"
+printf 'profiles:\n  default:\n    levle: baseline\n' > "$t/p.yaml"
+wait_log "policy reload failed" 1
+printf 'limits:\n  shutdownDelaySeconds: 0\n  drainTimeoutSeconds: 2\nprofiles:\n  default:\n    level: restricted\n' > "$t/p.yaml"
+wait_log "policy file changed: policy reloaded" 2
+kill -HUP "$pid"
+wait_log "SIGHUP: policy reloaded" 1
 [ "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 20 --cacert "$t/ca.crt" "$url/metrics")" = 200 ] || fail "metrics"
 kill -TERM "$pid"
 wait "$pid"; rc=$?

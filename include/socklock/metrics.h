@@ -1,5 +1,6 @@
 /* metrics: process-wide counters as C11 atomics, and their Prometheus text exposition for
- * GET /metrics. Only the server counts; every function is safe from any thread. */
+ * GET /metrics. Only the server and `serve` (policy reloads) count; every function is safe
+ * from any thread. */
 #ifndef SOCKLOCK_METRICS_H
 #define SOCKLOCK_METRICS_H
 
@@ -27,6 +28,14 @@ void sl_metrics_count_abort(enum sl_metrics_abort why);
 
 /* Open connections (+1 on accept, -1 on close). */
 void sl_metrics_connection(int delta);
+
+/* The policy in force was loaded just now, at start (which is not counted as a reload): the
+ * last-success timestamp is now and the last reload counts as successful. */
+void sl_metrics_policy_loaded(void);
+
+/* Counts one reload of the policy file: a success (the new policy is in force; the
+ * timestamp is now) or a failure (the previous policy stays in force). */
+void sl_metrics_count_policy_reload(bool success);
 
 /* Returns the Prometheus text exposition (format 0.0.4). Caller frees. */
 char *sl_metrics_render(size_t *len);

@@ -13,7 +13,7 @@ struct sl_server_config {
     const char *cert_file;          /* PEM certificate (leaf first, then its chain) */
     const char *key_file;           /* PEM private key, unencrypted */
     const char *client_ca_file;     /* PEM CA bundle turning on mutual TLS; NULL for none */
-    const struct sl_policy *policy; /* borrowed; must outlive the server */
+    const struct sl_policy *policy; /* the initial policy, borrowed: must outlive the server */
     unsigned threads;               /* worker threads; below 2, one internal thread */
 };
 
@@ -35,6 +35,12 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
 
 /* The port actually bound (useful with port 0). */
 unsigned sl_server_port(const struct sl_server *srv);
+
+/* Puts pol in force for the requests that start from now on; requests in flight finish on
+ * the policy they started with, and a replaced policy is freed when its last request ends
+ * (the initial one stays the caller's). The limits stay those of the initial policy: the
+ * server fixes them at start. Safe from any thread. Steals pol. */
+void sl_server_set_policy(struct sl_server *srv, struct sl_policy *pol);
 
 /* First step of a graceful shutdown: /readyz answers 503 and every answer carries
  * `Connection: close`; requests are still served. Safe from any thread. */

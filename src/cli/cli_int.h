@@ -45,6 +45,11 @@ enum sl_status cli_parse_uint(const char *s, unsigned long min, unsigned long ma
 /* Prints "socklock: FILE:LINE:COLUMN: message" (the parts known) on stderr. */
 void cli_print_error(const struct sl_error *err);
 
+/* Reads and parses the policy file at path (at most 1 MiB). Fails with SL_E_IO (err names
+ * the file), SL_E_LIMIT or SL_E_INVALID (err has FILE:LINE:COLUMN). Caller frees *out with
+ * sl_policy_free(). */
+enum sl_status cli_read_policy(const char *path, struct sl_policy **out, struct sl_error *err);
+
 /* Loads the policy file at path, or the embedded default when path is NULL, and prints its
  * warnings on stderr. On failure it prints the error and returns NULL. Caller frees with
  * sl_policy_free(). */

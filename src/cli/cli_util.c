@@ -72,19 +72,25 @@ void cli_print_error(const struct sl_error *err)
     fprintf(stderr, "socklock: %s\n", msg);
 }
 
+enum sl_status cli_read_policy(const char *path, struct sl_policy **out, struct sl_error *err)
+{
+    struct sl_buf b;
+    sl_buf_init(&b, POLICY_FILE_MAX);
+    *out = NULL;
+    enum sl_status rc = sl_buf_load_file(&b, path, err);
+    if (rc == SL_OK)
+        rc = sl_policy_load(b.data, b.len, path, out, err);
+    sl_buf_cleanup(&b);
+    return rc;
+}
+
 struct sl_policy *cli_load_policy(const char *path)
 {
     if (path == NULL)
         return sl_policy_new_default();
-    struct sl_buf b;
-    sl_buf_init(&b, POLICY_FILE_MAX);
     struct sl_error err = {0};
     struct sl_policy *pol = NULL;
-    enum sl_status rc = sl_buf_load_file(&b, path, &err);
-    if (rc == SL_OK)
-        rc = sl_policy_load(b.data, b.len, path, &pol, &err);
-    sl_buf_cleanup(&b);
-    if (rc != SL_OK)
+    if (cli_read_policy(path, &pol, &err) != SL_OK)
         cli_print_error(&err);
     for (size_t i = 0; pol != NULL && i < pol->warnings.len; i++)
         fprintf(stderr, "socklock: warning: %s\n", pol->warnings.items[i]);

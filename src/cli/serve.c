@@ -1,23 +1,37 @@
 /* serve: `socklock serve`, the webhook.
  *
  * serve blocks SIGTERM, SIGINT and SIGHUP before any server thread exists, so every thread
- * inherits the mask and only the main thread receives them, synchronously, with sigwait():
- * no signal handler runs concurrently with the server. On the first SIGTERM or SIGINT the
- * server starts draining (/readyz 503, `Connection: close`), waits the policy's shutdown
- * delay so the endpoint removal reaches the API server (a second signal cuts the delay
- * short), then stops accepting and waits for open connections up to the drain timeout. */
+ * inherits the mask and only the main thread receives them, synchronously, through a
+ * signalfd: no signal handler runs concurrently with the server. On the first SIGTERM or
+ * SIGINT the server starts draining (/readyz 503, `Connection: close`), waits the policy's
+ * shutdown delay so the endpoint removal reaches the API server (a second signal cuts the
+ * delay short), then stops accepting and waits for open connections up to the drain timeout.
+ *
+ * Reloading the policy. SIGHUP, and a change of the --policy file (watch.h: its folder is
+ * watched, so a ConfigMap's `..data` swap, an editor's rename and `cp` are all seen), read
+ * and parse the file aside; only a policy that loads is swapped in (sl_server_set_policy()),
+ * and a file that does not is logged with its position and counted, while the policy in force
+ * stays. The main thread runs the watch in the same poll() as the signals, rather than a
+ * thread of its own: reloads, from either trigger, then happen one at a time in one thread,
+ * need no lock between them, and there is no thread to stop at shutdown. The `limits` of a
+ * reloaded file do not apply: the server fixed them at start, and a change is logged as
+ * needing a restart. */
 #include "cli_int.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "socklock/cli.h"
 #include "socklock/log.h"
+#include "socklock/metrics.h"
 #include "socklock/server.h"
+#include "socklock/watch.h"
 
 static unsigned default_threads(void)
 {
@@ -43,7 +57,138 @@ static bool wait_signal(const sigset_t *set, unsigned seconds)
     }
 }
 
-static int run_server(const struct sl_server_config *cfg)
+/* What a reload needs. */
+struct reload {
+    struct sl_server *srv;
+    const char *path;         /* the --policy file; NULL for the embedded default */
+    struct sl_limits started; /* the limits the server fixed at start */
+};
+
+static void warn_limit(const char *name, unsigned long long was, unsigned long long now)
+{
+    if (was != now)
+        sl_log_warnx("limits.%s changed from %llu to %llu: takes effect after a restart", name, was,
+                     now);
+}
+
+/* Every setting under `limits` is fixed at start: libmicrohttpd takes the connection limits
+ * and timeouts when the daemon starts, the body limits size the in-flight budget, and the
+ * shutdown timings must stay those the Deployment's grace period was written for. */
+static void warn_fixed_limits(const struct sl_limits *was, const struct sl_limits *now)
+{
+    warn_limit("maxBodyBytes", was->max_body_bytes, now->max_body_bytes);
+    warn_limit("inflightBodyBytes", was->inflight_body_bytes, now->inflight_body_bytes);
+    warn_limit("connections", was->connections, now->connections);
+    warn_limit("perIPConnections", was->per_ip_connections, now->per_ip_connections);
+    warn_limit("idleTimeoutSeconds", was->idle_timeout_s, now->idle_timeout_s);
+    warn_limit("shutdownDelaySeconds", was->shutdown_delay_s, now->shutdown_delay_s);
+    warn_limit("drainTimeoutSeconds", was->drain_timeout_s, now->drain_timeout_s);
+}
+
+/* Reads the policy file aside and puts it in force only if it loads. `why` names the
+ * trigger in the log. */
+static void reload_policy(const struct reload *rl, const char *why)
+{
+    if (rl->path == NULL) {
+        sl_log_warnx("%s: no policy file to reload: serving the embedded default policy (start "
+                     "with --policy FILE to reload one)",
+                     why);
+        return;
+    }
+    struct sl_error err = {0};
+    struct sl_policy *pol = NULL;
+    if (cli_read_policy(rl->path, &pol, &err) != SL_OK) {
+        char msg[1024];
+        sl_error_format(&err, msg, sizeof(msg));
+        sl_log_warnx("%s: policy reload failed, the policy in force stays: %s", why, msg);
+        sl_metrics_count_policy_reload(false);
+        return;
+    }
+    /* What the log says after the swap is read before it: the server owns pol from then on. */
+    struct sl_limits limits = pol->limits;
+    size_t n = pol->nprofiles;
+    bool has_default = sl_policy_find(pol, "default") != NULL;
+    sl_server_set_policy(rl->srv, pol);
+    sl_metrics_count_policy_reload(true);
+    sl_log_info("%s: policy reloaded from %s: %zu profile%s in force", why, rl->path, n,
+                n == 1 ? "" : "s");
+    warn_fixed_limits(&rl->started, &limits);
+    if (!has_default)
+        sl_log_warnx("the policy has no profile named \"default\": /validate answers 404; "
+                     "reviews go to /validate/PROFILE");
+}
+
+/* Starts watching the policy file; NULL (and a warning) when it cannot be watched, as the
+ * server can still reload on SIGHUP. */
+static struct sl_watch *watch_policy(const char *path)
+{
+    struct sl_watch *w = NULL;
+    struct sl_error err = {0};
+    if (sl_watch_new(&path, 1, SL_WATCH_SETTLE_MS, &w, &err) != SL_OK) {
+        char msg[1024];
+        sl_error_format(&err, msg, sizeof(msg));
+        sl_log_warnx("%s: changes will not be noticed, reload with SIGHUP: %s", path, msg);
+        return NULL;
+    }
+    sl_log_info("reloading the policy when %s changes, or on SIGHUP", path);
+    return w;
+}
+
+/* Serves, reloading on SIGHUP and on a change of the policy file, until SIGTERM or SIGINT
+ * arrives on sfd (a signalfd for `set`); returns that signal, or 0 when poll() failed. */
+static int poll_signals(int sfd, const struct reload *rl)
+{
+    struct sl_watch *w = rl->path != NULL ? watch_policy(rl->path) : NULL;
+    int sig = 0;
+    while (sig == 0) {
+        struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
+                              {.fd = w != NULL ? sl_watch_fd(w) : -1, .events = POLLIN}};
+        if (poll(p, 2, w != NULL ? sl_watch_timeout_ms(w) : -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            sl_log_warn("poll: the policy file is no longer watched; reload with SIGHUP");
+            break;
+        }
+        if (w != NULL && (p[1].revents & POLLIN))
+            sl_watch_read(w);
+        if (w != NULL && (sl_watch_take(w) & 1u))
+            reload_policy(rl, "policy file changed");
+        struct signalfd_siginfo si;
+        while (sig == 0 && (p[0].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+            if (si.ssi_signo == SIGHUP)
+                reload_policy(rl, "SIGHUP");
+            else
+                sig = (int)si.ssi_signo;
+        }
+    }
+    sl_watch_free(w);
+    return sig;
+}
+
+/* Serves until SIGTERM or SIGINT (blocked in `set`, with SIGHUP) and returns it. */
+static int serve_until_stopped(const sigset_t *set, const struct reload *rl)
+{
+    int sfd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (sfd >= 0) {
+        int sig = poll_signals(sfd, rl);
+        close(sfd);
+        if (sig != 0)
+            return sig;
+    } else {
+        sl_log_warn("signalfd: the policy file is not watched; reload with SIGHUP");
+    }
+    /* Without the poll loop, the signals alone. */
+    for (;;) {
+        int sig = 0;
+        if (sigwait(set, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            return sig;
+        reload_policy(rl, "SIGHUP");
+    }
+}
+
+static int run_server(const struct sl_server_config *cfg, const char *policy_path)
 {
     sigset_t set;
     sigemptyset(&set);
@@ -61,16 +206,10 @@ static int run_server(const struct sl_server_config *cfg)
         cli_print_error(&err);
         return SL_EXIT_ERROR;
     }
-    int sig = 0;
-    for (;;) {
-        if (sigwait(&set, &sig) != 0)
-            continue;
-        if (sig != SIGHUP)
-            break;
-        sl_log_warnx("SIGHUP: reloading is not supported yet; still serving with the "
-                     "certificate and policy loaded at start");
-    }
-    const struct sl_limits *lim = &cfg->policy->limits;
+    sl_metrics_policy_loaded();
+    struct reload rl = {.srv = srv, .path = policy_path, .started = cfg->policy->limits};
+    int sig = serve_until_stopped(&set, &rl);
+    const struct sl_limits *lim = &rl.started;
     sl_log_info("%s: draining (delay %u s, then up to %u s for open connections)",
                 sig == SIGINT ? "SIGINT" : "SIGTERM", lim->shutdown_delay_s, lim->drain_timeout_s);
     sl_server_begin_drain(srv);
@@ -136,7 +275,7 @@ static int run(int argc, char **argv)
     if (sl_policy_find(pol, "default") == NULL)
         sl_log_warnx("the policy has no profile named \"default\": /validate answers 404; "
                      "reviews go to /validate/PROFILE");
-    int status = run_server(&cfg);
+    int status = run_server(&cfg, policy_path);
     sl_policy_free(pol);
     return status;
 }
@@ -148,6 +287,10 @@ const struct cli_command cli_serve = {
     .summary = "serve the admission webhook over TLS",
     .help = "  Defaults: --listen 0.0.0.0:8443 --cert certs/tls.crt --key certs/tls.key, the\n"
             "  embedded default policy, one thread per online CPU. --client-ca turns on mutual\n"
-            "  TLS. SIGTERM or SIGINT drains and stops.\n",
+            "  TLS. SIGTERM or SIGINT drains and stops.\n"
+            "  The --policy file is reloaded when it changes (its folder is watched, so a\n"
+            "  mounted ConfigMap's update is seen) and on SIGHUP. Requests in flight finish on\n"
+            "  the policy they started with; a file that does not load is logged and the\n"
+            "  policy in force stays. Its limits take effect only after a restart.\n",
     .run = run,
 };

@@ -256,6 +256,69 @@ void it_request(unsigned port, const struct it_req *q, struct it_resp *r)
     curl_easy_cleanup(h);
 }
 
+struct it_client {
+    CURL *h;
+    struct curl_slist *resolve, *hdrs;
+    unsigned port;
+    long connections;
+};
+
+struct it_client *it_client_new(unsigned port)
+{
+    struct it_client *cl = sl_xcalloc(1, sizeof(*cl));
+    cl->h = curl_easy_init();
+    ck_assert_ptr_nonnull(cl->h);
+    cl->port = port;
+    setup_tls(cl->h, port, "socklock.socklock.svc", "/", &cl->resolve);
+    cl->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+    return cl;
+}
+
+void it_client_post(struct it_client *cl, const char *path, const char *body, size_t len,
+                    struct it_resp *r)
+{
+    memset(r, 0, sizeof(*r));
+    CURL *h = cl->h;
+    char url[512];
+    snprintf(url, sizeof(url), "https://socklock.socklock.svc:%u%s", cl->port, path);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    struct sl_buf body_buf, head;
+    sl_buf_init(&body_buf, 0);
+    sl_buf_init(&head, 0);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &body_buf);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &head);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, cl->hdrs);
+    r->curl_rc = (int)curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+    long opened = 0;
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &opened);
+    cl->connections += opened;
+    sl_buf_append(&body_buf, "", 0);
+    sl_buf_append(&head, "", 0);
+    r->body = sl_buf_detach(&body_buf, &r->len);
+    size_t hl = 0;
+    r->headers = sl_buf_detach(&head, &hl);
+}
+
+long it_client_connections(const struct it_client *cl)
+{
+    return cl->connections;
+}
+
+void it_client_free(struct it_client *cl)
+{
+    if (cl == NULL)
+        return;
+    curl_easy_cleanup(cl->h);
+    curl_slist_free_all(cl->resolve);
+    curl_slist_free_all(cl->hdrs);
+    free(cl);
+}
+
 void it_resp_cleanup(struct it_resp *r)
 {
     free(r->body);

@@ -82,6 +82,19 @@ struct it_resp {
 };
 
 void it_request(unsigned port, const struct it_req *q, struct it_resp *r);
+
+/* A client that keeps its connection open between requests (libcurl reuses the connection
+ * of one handle while the server keeps it alive), for load over keep-alive connections. Not
+ * shared between threads. */
+struct it_client;
+struct it_client *it_client_new(unsigned port);
+/* POSTs body as application/json to path on the kept connection (or a new one when the
+ * server closed it); fills r as it_request() does. */
+void it_client_post(struct it_client *cl, const char *path, const char *body, size_t len,
+                    struct it_resp *r);
+/* How many connections the client has opened so far. */
+long it_client_connections(const struct it_client *cl);
+void it_client_free(struct it_client *cl);
 void it_resp_cleanup(struct it_resp *r);
 /* The value of response header `name` (case-insensitive), copied into out; false if absent. */
 bool it_resp_header(const struct it_resp *r, const char *name, char *out, size_t size);
@@ -118,5 +131,6 @@ Suite *it_suite_tls(void);
 Suite *it_suite_lifecycle(void);
 Suite *it_suite_conformance(void);
 Suite *it_suite_policy(void);
+Suite *it_suite_reload(void);
 
 #endif

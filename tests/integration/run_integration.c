@@ -190,6 +190,7 @@ int main(void)
         SRunner *sr = srunner_create(it_suite_http());
         srunner_add_suite(sr, it_suite_tls());
         srunner_add_suite(sr, it_suite_lifecycle());
+        srunner_add_suite(sr, it_suite_reload());
         srunner_add_suite(sr, it_suite_conformance());
         srunner_add_suite(sr, it_suite_policy());
         srunner_run_all(sr, CK_NORMAL);
