@@ -501,6 +501,54 @@ START_TEST(test_engine_pods_resource_must_carry_a_pod)
 }
 END_TEST
 
+
+/* Names from the request are escaped wherever an answer shows them, and a denial names
+ * every failed check within 4 KiB, however long one check's details are. */
+START_TEST(test_engine_message_escapes_and_names_every_check)
+{
+    struct run r = {0};
+    r.obj = tu_json(ROOT_POD);
+    /* A name with ESC, 0x01, DEL, U+0085 and an invalid byte. */
+    struct sl_request req = req_for(r.obj, "CREATE", "Pod");
+    req.name = "a\x1b[31mb\x01" "c\x7f" "d\xc2\x85" "e";
+    eval_default(&r, &req);
+    ck_assert(!r.v.allowed);
+    ck_assert_ptr_nonnull(strstr(r.v.message, "pod \"a\\x1b[31mb\\x01c\\x7fd\\u0085e\" violates"));
+    for (const char *p = r.v.message; *p; p++)
+        ck_assert_msg((unsigned char)*p >= 0x20 && *p != 0x7f, "control character in message");
+    run_cleanup(&r);
+
+    /* A 100,000-character name and 3000 privileged containers: the message stays within
+     * 4 KiB, the name is cut, and every failed check is still there. */
+    struct run q = {0};
+    q.obj = tu_json(ROOT_POD);
+    char *longname = sl_xmalloc(100001);
+    memset(longname, 'n', 100000);
+    longname[100000] = '\0';
+    json_t *list = json_array();
+    for (int i = 0; i < 3000; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "container-%d", i);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:{s:b}}", "name", name, "image", "x",
+                                              "securityContext", "privileged", 1));
+    }
+    json_object_set_new(json_object_get(q.obj, "spec"), "containers", list);
+    json_object_set_new(json_object_get(q.obj, "spec"), "hostNetwork", json_true());
+    req = req_for(q.obj, "CREATE", "Pod");
+    req.name = longname;
+    eval_default(&q, &req);
+    free(longname);
+    ck_assert(!q.v.allowed);
+    ck_assert_uint_le(strlen(q.v.message), 4096);
+    ck_assert_uint_ge(q.v.findings.len, 5);
+    for (size_t i = 0; i < q.v.findings.len; i++)
+        ck_assert_msg(strstr(q.v.message, q.v.findings.items[i].reason) != NULL,
+                      "message lacks \"%s\": %s", q.v.findings.items[i].reason, q.v.message);
+    ck_assert_ptr_null(strstr(q.v.message, "more)"));
+    run_cleanup(&q);
+}
+END_TEST
+
 Suite *suite_engine(void); /* for the runner; see run_units.c */
 
 Suite *suite_engine(void)
@@ -508,6 +556,7 @@ Suite *suite_engine(void)
     Suite *s = suite_create("engine");
     TCase *tc = tcase_create("engine");
     tcase_add_test(tc, test_engine_allows_compliant_pod);
+    tcase_add_test(tc, test_engine_message_escapes_and_names_every_check);
     tcase_add_test(tc, test_engine_denies_root_pod_with_psa_shaped_message);
     tcase_add_test(tc, test_engine_allows_delete_connect_and_other_kinds);
     tcase_add_test(tc, test_engine_ignores_psa_ignored_subresources_only);

@@ -65,7 +65,11 @@ void eng_note_exceptions(const struct sl_profile *prof, const struct eng_waivers
                          struct sl_verdict *out);
 
 /* ---- verdict.c ---- */
-/* A copy of s of at most max bytes, without control characters, never cutting UTF-8. */
+/* A copy of s of at most max bytes, never cutting UTF-8: control characters (C0, DEL, C1,
+ * U+2028/9) written \xNN or \uNNNN, bytes that are not UTF-8 \xNN, "..." where it is cut.
+ * Every name or value from a request that an answer or a log shows goes through it. */
+char *eng_escape(const char *s, size_t max);
+/* eng_escape(), for warnings and annotations. */
 char *eng_clean_text(const char *s, size_t max);
 /* Appends warnings "socklock PROFILE: PREFIXreason (detail)" for f's violations to v,
  * within the warning budget. prefix may be "". */

@@ -45,6 +45,63 @@ static void lower_copy(char *out, size_t size, const char *s)
     out[i] = '\0';
 }
 
+/* The length of the UTF-8 sequence starting at s (n bytes left), or 0 when it is not a
+ * valid one (overlong forms, surrogates and values past U+10FFFF count as invalid). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t k = 1; k < len; k++)
+        if ((s[k] >> 6) != 2)
+            return 0;
+    if ((len == 2 && c < 0xc2) || (len == 3 && c == 0xe0 && s[1] < 0xa0) ||
+        (len == 3 && c == 0xed && s[1] >= 0xa0) || (len == 4 && c == 0xf0 && s[1] < 0x90) ||
+        (len == 4 && (c > 0xf4 || (c == 0xf4 && s[1] >= 0x90))))
+        return 0;
+    return len;
+}
+
+char *eng_escape(const char *s, size_t max)
+{
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    (void)sl_buf_puts(&b, "");
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        char piece[16];
+        size_t len = utf8_len(p + i, n - i);
+        if (len == 0) {
+            snprintf(piece, sizeof(piece), "\\x%02x", p[i]); /* not UTF-8 */
+            len = 1;
+        } else if (len == 1 && (p[i] < 0x20 || p[i] == 0x7f)) {
+            snprintf(piece, sizeof(piece), "\\x%02x", p[i]);
+        } else if (len == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
+            snprintf(piece, sizeof(piece), "\\u%04x", p[i + 1]); /* C1 controls */
+        } else if (len == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 &&
+                   (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+            snprintf(piece, sizeof(piece), "\\u20%02x", p[i + 2] - 0x80); /* line breaks */
+        } else {
+            memcpy(piece, p + i, len);
+            piece[len] = '\0';
+        }
+        size_t plen = strlen(piece);
+        /* Room for "..." when more follows. */
+        if (b.len + plen > max || (b.len + plen + 3 > max && i + len < n)) {
+            (void)sl_buf_puts(&b, max >= 3 ? "..." : "");
+            break;
+        }
+        (void)sl_buf_puts(&b, piece);
+        i += len;
+    }
+    return sl_buf_detach(&b, NULL);
+}
+
+/* An object name as messages show it: escaped, at most this many bytes. */
+#define ENG_MAX_NAME_BYTES 253
+
 char *sl_engine_message(const char *kind, const char *name, const char *profile,
                         const struct sl_findings *f, size_t max)
 {
@@ -52,68 +109,62 @@ char *sl_engine_message(const char *kind, const char *name, const char *profile,
     sl_buf_init(&b, 0);
     char lkind[64];
     lower_copy(lkind, sizeof(lkind), kind);
-    sl_buf_printf(&b, "%s \"%s\" violates profile \"%s\": ", lkind, name, profile);
+    char *ename = eng_escape(name, ENG_MAX_NAME_BYTES);
+    char *ekind = eng_escape(lkind, sizeof(lkind));
+    (void)sl_buf_printf(&b, "%s \"%s\" violates profile \"%s\": ", ekind, ename, profile);
+    free(ename);
+    free(ekind);
+    size_t head = b.len;
+    /* The reasons name the checks, and every one is kept; details share what room is
+     * left, cut evenly, so that one long detail never pushes the other checks out. */
+    char **reasons = sl_xcalloc(f->len + 1, sizeof(char *));
+    char **details = sl_xcalloc(f->len + 1, sizeof(char *));
+    size_t need = 0, detail_total = 0;
     for (size_t i = 0; i < f->len; i++) {
-        const struct sl_violation *v = &f->items[i];
+        reasons[i] = eng_escape(f->items[i].reason, max);
+        details[i] = eng_escape(f->items[i].detail != NULL ? f->items[i].detail : "", max);
+        need += strlen(reasons[i]) + 2;
+        if (*details[i] != '\0')
+            detail_total += strlen(details[i]) + 3;
+    }
+    size_t room = max > head + need ? max - head - need : 0;
+    bool fits = head + need <= max;
+    for (size_t i = 0; i < f->len; i++) {
         size_t mark = b.len;
         if (i > 0)
-            sl_buf_puts(&b, ", ");
-        if (v->detail != NULL && *v->detail != '\0')
-            sl_buf_printf(&b, "%s (%s)", v->reason, v->detail);
-        else
-            sl_buf_puts(&b, v->reason);
-        /* Leave room for the longest possible tail, ", ... (N more)". */
-        if (b.len + 32 > max && i + 1 < f->len) {
+            (void)sl_buf_puts(&b, ", ");
+        if (!fits && b.len + strlen(reasons[i]) + 32 > max) {
+            /* Only when there are more findings than any pod can have checks. */
             b.len = mark;
             b.data[b.len] = '\0';
-            sl_buf_printf(&b, "%s... (%zu more)", i > 0 ? ", " : "", f->len - i);
+            (void)sl_buf_printf(&b, "%s... (%zu more)", i > 0 ? ", " : "", f->len - i);
             break;
         }
-        if (b.len > max) {
-            b.len = max > 3 ? max - 3 : 0;
-            /* Never cut a UTF-8 sequence: back off over continuation bytes. */
-            while (b.len > 0 && ((unsigned char)b.data[b.len] >> 6) == 2)
-                b.len--;
-            b.data[b.len] = '\0';
-            sl_buf_puts(&b, "...");
-            break;
-        }
+        (void)sl_buf_puts(&b, reasons[i]);
+        if (*details[i] == '\0' || !fits)
+            continue;
+        size_t share = detail_total <= room ? strlen(details[i]) + 3 : room / f->len;
+        if (share < 8)
+            continue;
+        char *d = strlen(details[i]) + 3 <= share ? sl_xstrdup(details[i])
+                                                  : eng_escape(f->items[i].detail, share - 3);
+        (void)sl_buf_printf(&b, " (%s)", d);
+        free(d);
     }
+    for (size_t i = 0; i < f->len; i++) {
+        free(reasons[i]);
+        free(details[i]);
+    }
+    free(reasons);
+    free(details);
     return sl_buf_detach(&b, NULL);
 }
 
-/* Copies at most `max` bytes of s, dropping control characters and never cutting a UTF-8
- * sequence, for warnings (the API server silently drops a warning with a control
- * character or invalid UTF-8). */
+/* A copy of s for a warning or an annotation: control characters and invalid UTF-8 escaped
+ * (the API server drops a warning holding one), at most `max` bytes. */
 char *eng_clean_text(const char *s, size_t max)
 {
-    struct sl_buf b;
-    sl_buf_init(&b, 0);
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (len == 0 || i + len > n) {
-            i++;
-            continue;
-        }
-        bool ok = true;
-        for (size_t k = 1; k < len; k++)
-            ok = ok && ((unsigned char)s[i + k] >> 6) == 2;
-        /* C0 controls, DEL and the C1 range U+0080..U+009F are dropped. */
-        if (!ok || (len == 1 && (c < 0x20 || c == 0x7f)) ||
-            (len == 2 && c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)) {
-            i += ok ? len : 1;
-            continue;
-        }
-        if (b.len + len > max - 3 && i + len < n) {
-            sl_buf_puts(&b, "...");
-            break;
-        }
-        sl_buf_append(&b, s + i, len);
-        i += len;
-    }
-    return sl_buf_detach(&b, NULL);
+    return eng_escape(s, max);
 }
 
 /* Adds one warning unless the budget is spent; false when it is. */
