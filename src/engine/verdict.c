@@ -107,7 +107,7 @@ char *sl_engine_message(const char *kind, const char *name, const char *profile,
 {
     struct sl_buf b;
     sl_buf_init(&b, 0);
-    char lkind[64];
+    char lkind[64] = {0}; /* whole array defined, for the analyser */
     lower_copy(lkind, sizeof(lkind), kind);
     char *ename = eng_escape(name, ENG_MAX_NAME_BYTES);
     char *ekind = eng_escape(lkind, sizeof(lkind));
