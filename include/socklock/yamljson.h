@@ -53,11 +53,13 @@ struct sl_yaml_pos {
 };
 
 struct sl_yaml_doc {
-    json_t *value; /* the document's root; owned by the stream */
+    json_t *value; /* the document's root; owned by the stream (or the caller of
+                    * sl_yamljson_next()) */
     int line;      /* start of the document's root node, 1-based */
     int column;
     struct sl_yaml_pos root;    /* the root node's position */
-    struct sl_yaml_posmap *pos; /* for sl_yamljson_find(); owned by the stream */
+    struct sl_yaml_posmap *pos; /* for sl_yamljson_find(); owned with value */
+    size_t start;               /* where the document starts: its `---`, or its first node */
 };
 
 struct sl_yaml_stream {
@@ -81,6 +83,25 @@ enum sl_status sl_yamljson_load(const char *data, size_t len, const char *filena
 
 /* Frees every document and resets s to empty. Accepts NULL. */
 void sl_yamljson_stream_cleanup(struct sl_yaml_stream *s);
+
+/* The same, one document at a time, so that a caller holds only the document at hand: a
+ * reader over data[0..len) (borrowed until sl_yamljson_close()), each call of
+ * sl_yamljson_next() giving the next non-empty document in *d (*got true; the caller frees
+ * it with sl_yamljson_doc_cleanup()), until *got is false at the end. An error (as
+ * sl_yamljson_load() describes) ends the stream: the documents before it were given. */
+struct sl_yaml_reader;
+enum sl_status sl_yamljson_open(const char *data, size_t len, const char *filename,
+                                struct sl_yaml_reader **out, struct sl_error *err);
+enum sl_status sl_yamljson_next(struct sl_yaml_reader *r, struct sl_yaml_doc *d, bool *got,
+                                struct sl_error *err);
+void sl_yamljson_close(struct sl_yaml_reader *r);
+void sl_yamljson_doc_cleanup(struct sl_yaml_doc *d);
+
+/* Where each document of a stream starts (its directives or `---`, or its first node),
+ * empty ones included, found without building any value: into *starts (caller frees), *n of
+ * them. SL_E_INVALID for a syntax error (sl_yamljson_load() says where). */
+enum sl_status sl_yamljson_doc_starts(const char *data, size_t len, size_t **starts, size_t *n,
+                                      struct sl_error *err);
 
 /* Finds the source position of the value at `pointer` (RFC 6901, "" is the root, e.g.
  * "/items/2" or "/profiles/0/level") in doc. SL_OK when that node has a recorded position.

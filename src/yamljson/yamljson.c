@@ -87,6 +87,7 @@ struct builder {
     json_t *root;
     struct sl_yaml_pos root_pos;
     struct sl_yaml_posmap *pos;
+    size_t doc_start; /* where the document being built starts */
 };
 
 /* A finished node handed to its parent. */
@@ -515,16 +516,17 @@ static void builder_unwind(struct builder *b)
     b->pos = NULL;
 }
 
-static void stream_take(struct sl_yaml_stream *s, struct builder *b)
+/* Hands the document just built over to d. */
+static void take_doc(struct builder *b, struct sl_yaml_doc *d)
 {
     if (b->pos->len > 1)
         qsort(b->pos->items, b->pos->len, sizeof(*b->pos->items), pos_qsort_cmp);
-    s->docs = sl_xrealloc(s->docs, (s->len + 1) * sizeof(*s->docs));
-    s->docs[s->len++] = (struct sl_yaml_doc){.value = b->root,
-                                             .line = b->root_pos.line,
-                                             .column = b->root_pos.column,
-                                             .root = b->root_pos,
-                                             .pos = b->pos};
+    *d = (struct sl_yaml_doc){.value = b->root,
+                              .line = b->root_pos.line,
+                              .column = b->root_pos.column,
+                              .root = b->root_pos,
+                              .pos = b->pos,
+                              .start = b->doc_start};
     b->root = NULL;
     b->pos = NULL;
 }
@@ -558,17 +560,20 @@ static enum sl_status parser_error(struct builder *b, const yaml_parser_t *p, co
     return fail(b, SL_E_INVALID, line, column, "%s", problem);
 }
 
-static enum sl_status on_event(struct builder *b, struct sl_yaml_stream *out,
-                               const yaml_event_t *ev)
+/* One event; *done when it ended a non-empty document, now in *d. */
+static enum sl_status on_event(struct builder *b, const yaml_event_t *ev, struct sl_yaml_doc *d,
+                               bool *done)
 {
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
         anchors_reset(b);
         b->pos = sl_xcalloc(1, sizeof(*b->pos));
+        b->doc_start = ev->start_mark.index;
         return SL_OK;
     case YAML_DOCUMENT_END_EVENT:
         if (b->root != NULL && !json_is_null(b->root)) {
-            stream_take(out, b);
+            take_doc(b, d);
+            *done = true;
         } else {
             json_decref(b->root);
             b->root = NULL;
@@ -595,38 +600,137 @@ static enum sl_status on_event(struct builder *b, struct sl_yaml_stream *out,
     }
 }
 
+struct sl_yaml_reader {
+    yaml_parser_t parser;
+    struct builder b;
+    const char *data;
+    size_t len;
+    bool ended; /* the stream's end (or an error) was reached */
+};
+
+enum sl_status sl_yamljson_open(const char *data, size_t len, const char *filename,
+                                struct sl_yaml_reader **out, struct sl_error *err)
+{
+    struct sl_yaml_reader *r = sl_xcalloc(1, sizeof(*r));
+    r->b.file = filename ? filename : "";
+    r->data = data;
+    r->len = len;
+    if (!yaml_parser_initialize(&r->parser)) {
+        sl_error_setpos(err, r->b.file, 0, 0, "cannot initialise the YAML parser");
+        free(r);
+        *out = NULL;
+        return SL_E_INTERNAL;
+    }
+    yaml_parser_set_input_string(&r->parser, (const unsigned char *)data, len);
+    r->b.anchor_index = json_object();
+    *out = r;
+    return SL_OK;
+}
+
+enum sl_status sl_yamljson_next(struct sl_yaml_reader *r, struct sl_yaml_doc *d, bool *got,
+                                struct sl_error *err)
+{
+    enum sl_status rc = SL_OK;
+    *got = false;
+    memset(d, 0, sizeof(*d));
+    r->b.err = err;
+    while (!r->ended && !*got) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&r->parser, &ev)) {
+            rc = parser_error(&r->b, &r->parser, r->data, r->len);
+            r->ended = true;
+            break;
+        }
+        r->ended = ev.type == YAML_STREAM_END_EVENT;
+        rc = on_event(&r->b, &ev, d, got);
+        yaml_event_delete(&ev);
+        if (rc != SL_OK)
+            r->ended = true;
+    }
+    if (rc != SL_OK && *got) {
+        sl_yamljson_doc_cleanup(d);
+        *got = false;
+    }
+    return rc;
+}
+
+void sl_yamljson_close(struct sl_yaml_reader *r)
+{
+    if (r == NULL)
+        return;
+    builder_unwind(&r->b);
+    anchors_reset(&r->b);
+    json_decref(r->b.anchor_index);
+    yaml_parser_delete(&r->parser);
+    free(r);
+}
+
+void sl_yamljson_doc_cleanup(struct sl_yaml_doc *d)
+{
+    if (d == NULL)
+        return;
+    json_decref(d->value);
+    posmap_free(d->pos);
+    memset(d, 0, sizeof(*d));
+}
+
 enum sl_status sl_yamljson_load(const char *data, size_t len, const char *filename,
                                 struct sl_yaml_stream *out, struct sl_error *err)
 {
-    enum sl_status rc = SL_OK;
-    yaml_parser_t parser;
-    struct builder b = {.file = filename ? filename : "", .err = err};
+    struct sl_yaml_reader *r;
     out->docs = NULL;
     out->len = 0;
+    enum sl_status rc = sl_yamljson_open(data, len, filename, &r, err);
+    for (bool got = true; rc == SL_OK && got;) {
+        struct sl_yaml_doc d;
+        rc = sl_yamljson_next(r, &d, &got, err);
+        if (got) {
+            out->docs = sl_xrealloc(out->docs, (out->len + 1) * sizeof(*out->docs));
+            out->docs[out->len++] = d;
+        }
+    }
+    sl_yamljson_close(r);
+    if (rc != SL_OK)
+        sl_yamljson_stream_cleanup(out);
+    return rc;
+}
+
+enum sl_status sl_yamljson_doc_starts(const char *data, size_t len, size_t **starts, size_t *n,
+                                      struct sl_error *err)
+{
+    yaml_parser_t parser;
+    *starts = NULL;
+    *n = 0;
     if (!yaml_parser_initialize(&parser)) {
-        sl_error_setpos(err, b.file, 0, 0, "cannot initialise the YAML parser");
+        sl_error_set(err, "cannot initialise the YAML parser");
         return SL_E_INTERNAL;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-    b.anchor_index = json_object();
-    for (;;) {
+    enum sl_status rc = SL_OK;
+    size_t cap = 0;
+    for (bool end = false; !end;) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
-            rc = parser_error(&b, &parser, data, len);
+            sl_error_set(err, "%s", parser.problem != NULL ? parser.problem : "invalid YAML");
+            rc = SL_E_INVALID;
             break;
         }
-        bool end = ev.type == YAML_STREAM_END_EVENT;
-        rc = on_event(&b, out, &ev);
+        if (ev.type == YAML_DOCUMENT_START_EVENT) {
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 16;
+                *starts = sl_xrealloc(*starts, cap * sizeof(**starts));
+            }
+            (*starts)[(*n)++] = ev.start_mark.index;
+        }
+        end = ev.type == YAML_STREAM_END_EVENT;
         yaml_event_delete(&ev);
-        if (rc != SL_OK || end)
-            break;
     }
-    builder_unwind(&b);
-    anchors_reset(&b);
-    json_decref(b.anchor_index);
     yaml_parser_delete(&parser);
-    if (rc != SL_OK)
-        sl_yamljson_stream_cleanup(out);
+    if (rc != SL_OK) {
+        free(*starts);
+        *starts = NULL;
+        *n = 0;
+    }
     return rc;
 }
 
