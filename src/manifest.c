@@ -66,8 +66,20 @@ static enum sl_status walk(const char *dir, int depth, struct sl_strlist *out, s
         } else if (S_ISDIR(st.st_mode)) {
             rc = walk(path, depth + 1, out, err);
         } else if (has_manifest_ext(names.items[i])) {
-            /* A symbolic link counts when it leads to a regular file. */
-            if (S_ISREG(st.st_mode) || (stat(path, &st) == 0 && S_ISREG(st.st_mode))) {
+            /* A symbolic link counts when it leads to a regular file; one that leads
+             * nowhere (dangling, a loop) is listed too, so that reading it fails loudly, as
+             * it does when given by name, rather than the file being skipped in silence.
+             * Links to folders are not followed. */
+            bool reg = S_ISREG(st.st_mode);
+            bool broken = false;
+            if (S_ISLNK(st.st_mode)) {
+                struct stat target;
+                if (stat(path, &target) == 0)
+                    reg = S_ISREG(target.st_mode);
+                else
+                    broken = true;
+            }
+            if (reg || broken) {
                 sl_strlist_take(out, path);
                 path = NULL;
             }
@@ -95,15 +107,30 @@ enum sl_status sl_manifest_expand(const char *path, struct sl_strlist *out, stru
     return SL_OK;
 }
 
-static void add_obj(struct sl_manifest_file *f, const json_t *obj, size_t doc, const char *pointer,
+/* The objects of one document, as flatten() finds them. */
+struct objs {
+    struct sl_manifest_obj *v;
+    size_t n;
+};
+
+static void add_obj(struct objs *o, const json_t *obj, size_t doc, const char *pointer,
                     const struct sl_yaml_pos *pos)
 {
-    f->objs = sl_xrealloc(f->objs, (f->nobjs + 1) * sizeof(*f->objs));
-    f->objs[f->nobjs++] = (struct sl_manifest_obj){.object = obj,
-                                                   .doc = doc,
-                                                   .pointer = sl_xstrdup(pointer),
-                                                   .line = pos->line,
-                                                   .column = pos->column};
+    o->v = sl_xrealloc(o->v, (o->n + 1) * sizeof(*o->v));
+    o->v[o->n++] = (struct sl_manifest_obj){.object = obj,
+                                            .doc = doc,
+                                            .pointer = sl_xstrdup(pointer),
+                                            .line = pos->line,
+                                            .column = pos->column};
+}
+
+static void objs_cleanup(struct objs *o)
+{
+    for (size_t i = 0; i < o->n; i++)
+        free(o->v[i].pointer);
+    free(o->v);
+    o->v = NULL;
+    o->n = 0;
 }
 
 static const char *type_name(const json_t *v)
@@ -119,22 +146,23 @@ static const char *type_name(const json_t *v)
     return "a number";
 }
 
-/* Adds obj (at `pointer` in document `doc`) or, for a list, its items. */
+/* Adds obj (at `pointer` in document `doc` of file `name`) or, for a list, its items. */
 /* NOLINTNEXTLINE(misc-no-recursion): one frame per nested List, at most SL_YAML_MAX_DEPTH */
-static enum sl_status flatten(struct sl_manifest_file *f, const struct sl_yaml_doc *d, size_t doc,
-                              const json_t *obj, const char *pointer, struct sl_error *err)
+static enum sl_status flatten(const char *name, const struct sl_yaml_doc *d, size_t doc,
+                              const json_t *obj, const char *pointer, struct objs *o,
+                              struct sl_error *err)
 {
     struct sl_yaml_pos pos;
     sl_yamljson_find(d, pointer, &pos, NULL);
     if (!json_is_object(obj)) {
-        sl_error_setpos(err, f->name, pos.line, pos.column,
+        sl_error_setpos(err, name, pos.line, pos.column,
                         "%s is %s, not a Kubernetes object (a mapping)",
                         pointer[0] ? "list item" : "document", type_name(obj));
         return SL_E_INVALID;
     }
     const char *kind = json_string_value(json_object_get(obj, "kind"));
     if (kind == NULL || kind[0] == '\0') {
-        sl_error_setpos(err, f->name, pos.line, pos.column, "object has no kind");
+        sl_error_setpos(err, name, pos.line, pos.column, "object has no kind");
         return SL_E_INVALID;
     }
     size_t klen = strlen(kind);
@@ -142,14 +170,14 @@ static enum sl_status flatten(struct sl_manifest_file *f, const struct sl_yaml_d
     if (klen >= 4 && strcmp(kind + klen - 4, "List") == 0 && json_is_array(items)) {
         for (size_t i = 0; i < json_array_size(items); i++) {
             char *p = sl_xasprintf("%s/items/%zu", pointer, i);
-            enum sl_status rc = flatten(f, d, doc, json_array_get(items, i), p, err);
+            enum sl_status rc = flatten(name, d, doc, json_array_get(items, i), p, o, err);
             free(p);
             if (rc != SL_OK)
                 return rc;
         }
         return SL_OK;
     }
-    add_obj(f, obj, doc, pointer, &pos);
+    add_obj(o, obj, doc, pointer, &pos);
     return SL_OK;
 }
 
@@ -158,13 +186,27 @@ enum sl_status sl_manifest_parse(const char *data, size_t len, const char *name,
 {
     memset(f, 0, sizeof(*f));
     f->name = sl_xstrdup(name);
+    struct objs o = {0};
     enum sl_status rc = sl_yamljson_load(data, len, name, &f->stream, err);
     for (size_t i = 0; rc == SL_OK && i < f->stream.len; i++) {
         const struct sl_yaml_doc *d = &f->stream.docs[i];
-        rc = flatten(f, d, i, d->value, "", err);
+        rc = flatten(name, d, i, d->value, "", &o, err);
     }
+    f->objs = o.v;
+    f->nobjs = o.n;
     if (rc != SL_OK)
         sl_manifest_file_cleanup(f);
+    return rc;
+}
+
+/* Reads path ("-": stdin) whole, within the file size limit. */
+static enum sl_status read_whole(const char *path, const char *name, struct sl_buf *b,
+                                 struct sl_error *err)
+{
+    sl_buf_init(b, SL_MANIFEST_MAX_BYTES);
+    enum sl_status rc = sl_buf_load_file(b, path, err);
+    if (rc != SL_OK && err != NULL)
+        snprintf(err->file, sizeof(err->file), "%s", name);
     return rc;
 }
 
@@ -172,15 +214,79 @@ enum sl_status sl_manifest_load(const char *path, struct sl_manifest_file *f, st
 {
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     struct sl_buf b;
-    sl_buf_init(&b, SL_MANIFEST_MAX_BYTES);
     memset(f, 0, sizeof(*f));
-    enum sl_status rc = sl_buf_load_file(&b, path, err);
+    enum sl_status rc = read_whole(path, name, &b, err);
     if (rc == SL_OK)
         rc = sl_manifest_parse(b.data, b.len, name, f, err);
-    else if (err != NULL)
-        snprintf(err->file, sizeof(err->file), "%s", name);
     sl_buf_cleanup(&b);
     return rc;
+}
+
+struct sl_manifest_reader {
+    char *name;
+    struct sl_buf text;
+    struct sl_yaml_reader *yaml;
+    size_t docs; /* documents given so far */
+};
+
+enum sl_status sl_manifest_open(const char *path, struct sl_manifest_reader **out,
+                                struct sl_error *err)
+{
+    struct sl_manifest_reader *r = sl_xcalloc(1, sizeof(*r));
+    r->name = sl_xstrdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+    enum sl_status rc = read_whole(path, r->name, &r->text, err);
+    if (rc == SL_OK)
+        rc = sl_yamljson_open(r->text.data, r->text.len, r->name, &r->yaml, err);
+    if (rc != SL_OK) {
+        sl_manifest_close(r);
+        r = NULL;
+    }
+    *out = r;
+    return rc;
+}
+
+const char *sl_manifest_name(const struct sl_manifest_reader *r)
+{
+    return r->name;
+}
+
+enum sl_status sl_manifest_next(struct sl_manifest_reader *r, struct sl_manifest_doc *d,
+                                bool *got, struct sl_error *err)
+{
+    memset(d, 0, sizeof(*d));
+    enum sl_status rc = sl_yamljson_next(r->yaml, &d->yaml, got, err);
+    if (rc != SL_OK || !*got)
+        return rc;
+    d->index = r->docs++;
+    struct objs o = {0};
+    rc = flatten(r->name, &d->yaml, d->index, d->yaml.value, "", &o, err);
+    d->objs = o.v;
+    d->nobjs = o.n;
+    if (rc != SL_OK) {
+        sl_manifest_doc_cleanup(d);
+        *got = false;
+    }
+    return rc;
+}
+
+void sl_manifest_doc_cleanup(struct sl_manifest_doc *d)
+{
+    if (d == NULL)
+        return;
+    struct objs o = {d->objs, d->nobjs};
+    objs_cleanup(&o);
+    sl_yamljson_doc_cleanup(&d->yaml);
+    memset(d, 0, sizeof(*d));
+}
+
+void sl_manifest_close(struct sl_manifest_reader *r)
+{
+    if (r == NULL)
+        return;
+    sl_yamljson_close(r->yaml);
+    sl_buf_cleanup(&r->text);
+    free(r->name);
+    free(r);
 }
 
 void sl_manifest_file_cleanup(struct sl_manifest_file *f)

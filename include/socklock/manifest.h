@@ -6,6 +6,7 @@
 #ifndef SOCKLOCK_MANIFEST_H
 #define SOCKLOCK_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -57,5 +58,27 @@ enum sl_status sl_manifest_load(const char *path, struct sl_manifest_file *f, st
 
 /* Frees everything f holds. Accepts NULL. */
 void sl_manifest_file_cleanup(struct sl_manifest_file *f);
+
+/* The same, one document at a time, so that `check` holds the document at hand and not the
+ * whole file's objects: sl_manifest_open() reads `path` as sl_manifest_load() does; each
+ * sl_manifest_next() gives the next non-empty document with its objects (*got true; the
+ * caller frees d with sl_manifest_doc_cleanup()), until *got is false. An error (the file
+ * cannot be read or parsed, a document is not an object) ends the file, with err at its
+ * FILE:LINE:COLUMN; the documents before it were given. */
+struct sl_manifest_doc {
+    struct sl_yaml_doc yaml; /* owned */
+    size_t index;            /* 0-based among the file's non-empty documents */
+    struct sl_manifest_obj *objs;
+    size_t nobjs;
+};
+struct sl_manifest_reader;
+enum sl_status sl_manifest_open(const char *path, struct sl_manifest_reader **out,
+                                struct sl_error *err);
+/* The file's name as messages show it ("<stdin>" for "-"). */
+const char *sl_manifest_name(const struct sl_manifest_reader *r);
+enum sl_status sl_manifest_next(struct sl_manifest_reader *r, struct sl_manifest_doc *d,
+                                bool *got, struct sl_error *err);
+void sl_manifest_doc_cleanup(struct sl_manifest_doc *d);
+void sl_manifest_close(struct sl_manifest_reader *r);
 
 #endif
