@@ -27,36 +27,79 @@ void sl_report_init(struct sl_report *r, const char *profile)
     r->profile = dup_or_empty(profile);
 }
 
+static void entry_cleanup(struct sl_report_entry *e)
+{
+    free(e->file);
+    free(e->api_version);
+    free(e->kind);
+    free(e->namespace_);
+    free(e->name);
+    free(e->message);
+    sl_pss_findings_cleanup(&e->findings);
+    for (size_t j = 0; j < e->nwarnings; j++)
+        free(e->warnings[j]);
+    free(e->warnings);
+    json_decref(e->patch);
+    free(e->profile);
+    sl_pss_findings_cleanup(&e->waived);
+}
+
 void sl_report_cleanup(struct sl_report *r)
 {
     if (r == NULL)
         return;
-    for (size_t i = 0; i < r->len; i++) {
-        struct sl_report_entry *e = &r->entries[i];
-        free(e->file);
-        free(e->api_version);
-        free(e->kind);
-        free(e->namespace_);
-        free(e->name);
-        free(e->message);
-        sl_pss_findings_cleanup(&e->findings);
-        for (size_t j = 0; j < e->nwarnings; j++)
-            free(e->warnings[j]);
-        free(e->warnings);
-        json_decref(e->patch);
-        free(e->profile);
-        sl_pss_findings_cleanup(&e->waived);
-    }
+    for (size_t i = 0; i < r->len; i++)
+        entry_cleanup(&r->entries[i]);
     free(r->entries);
     free(r->errors);
     free(r->profile);
     memset(r, 0, sizeof(*r));
 }
 
+static void count(struct sl_report_counts *c, const struct sl_report_entry *e)
+{
+    c->waived += e->waived.len;
+    switch (e->status) {
+    case SL_REPORT_ALLOWED:
+        c->allowed++;
+        break;
+    case SL_REPORT_DENIED:
+        c->denied++;
+        break;
+    case SL_REPORT_EXEMPT:
+        c->exempt++;
+        c->allowed++;
+        break;
+    case SL_REPORT_SKIPPED:
+        c->skipped++;
+        break;
+    }
+    c->checked = c->allowed + c->denied;
+}
+
+static void render_entry(const struct sl_report *r, struct sl_buf *b, const struct sl_report_entry *e,
+                         bool first);
+
+/* Stream mode: writes the object held back for set_patch()/set_profile(), and drops it. */
+static void flush_pending(struct sl_report *r)
+{
+    if (r->emit == NULL || r->len == 0)
+        return;
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    render_entry(r, &b, &r->entries[0], r->emitted == 0);
+    r->emit(r->emit_ctx, b.data != NULL ? b.data : "", b.len);
+    sl_buf_cleanup(&b);
+    entry_cleanup(&r->entries[0]);
+    r->len = 0;
+    r->emitted++;
+}
+
 void sl_report_add(struct sl_report *r, const char *file, int line, size_t doc,
                    const char *api_version, const char *kind, const char *namespace_,
                    const char *name, bool carries_pod, const struct sl_verdict *v)
 {
+    flush_pending(r);
     r->entries = sl_xrealloc(r->entries, (r->len + 1) * sizeof(*r->entries));
     struct sl_report_entry *e = &r->entries[r->len++];
     memset(e, 0, sizeof(*e));
@@ -93,6 +136,7 @@ void sl_report_add(struct sl_report *r, const char *file, int line, size_t doc,
             e->warnings[i] = sl_xstrdup(v->warnings[i]);
         e->nwarnings = v->nwarnings;
     }
+    count(&r->counts, e);
 }
 
 void sl_report_set_profile(struct sl_report *r, const char *profile)
@@ -121,26 +165,7 @@ void sl_report_add_error(struct sl_report *r, const struct sl_error *err)
 
 void sl_report_counts(const struct sl_report *r, struct sl_report_counts *out)
 {
-    memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < r->len; i++) {
-        out->waived += r->entries[i].waived.len;
-        switch (r->entries[i].status) {
-        case SL_REPORT_ALLOWED:
-            out->allowed++;
-            break;
-        case SL_REPORT_DENIED:
-            out->denied++;
-            break;
-        case SL_REPORT_EXEMPT:
-            out->exempt++;
-            out->allowed++;
-            break;
-        case SL_REPORT_SKIPPED:
-            out->skipped++;
-            break;
-        }
-    }
-    out->checked = out->allowed + out->denied;
+    *out = r->counts;
     out->errors = r->nerrors;
 }
 
@@ -175,49 +200,57 @@ static const char *plural(size_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
+static void text_entry(struct sl_buf *b, const struct sl_report_entry *e)
+{
+    for (size_t j = 0; j < e->findings.len; j++) {
+        const struct sl_violation *v = &e->findings.items[j];
+        put_prefix(b, e);
+        put_clean(b, v->check);
+        sl_buf_puts(b, ": ");
+        put_clean(b, v->detail != NULL && v->detail[0] != '\0' ? v->detail : v->reason);
+        sl_buf_puts(b, v->fixable ? " (fixable)\n" : "\n");
+    }
+    for (size_t j = 0; j < e->waived.len; j++) {
+        const struct sl_violation *v = &e->waived.items[j];
+        put_prefix(b, e);
+        put_clean(b, v->check);
+        sl_buf_puts(b, ": ");
+        put_clean(b, v->detail != NULL && v->detail[0] != '\0' ? v->detail : v->reason);
+        sl_buf_puts(b, " (waived by exception \"");
+        put_clean(b, v->exception);
+        sl_buf_puts(b, "\")\n");
+    }
+    if (e->status == SL_REPORT_DENIED && e->findings.len == 0) {
+        put_prefix(b, e);
+        sl_buf_puts(b, "invalid: ");
+        put_clean(b, e->message != NULL ? e->message : "denied");
+        sl_buf_puts(b, "\n");
+    }
+}
+
+static void text_summary(struct sl_buf *b, const struct sl_report *r)
+{
+    struct sl_report_counts c;
+    sl_report_counts(r, &c);
+    sl_buf_printf(b, "%zu %s checked: %zu allowed, %zu denied", c.checked,
+                  plural(c.checked, "object", "objects"), c.allowed, c.denied);
+    if (c.exempt > 0)
+        sl_buf_printf(b, " (%zu exempt)", c.exempt);
+    sl_buf_printf(b, "; %zu skipped (no pod spec)", c.skipped);
+    if (c.waived > 0)
+        sl_buf_printf(b, "; %zu %s waived", c.waived, plural(c.waived, "violation", "violations"));
+    if (c.errors > 0)
+        sl_buf_printf(b, "; %zu %s", c.errors, plural(c.errors, "error", "errors"));
+    sl_buf_puts(b, "\n");
+}
+
 char *sl_report_text(const struct sl_report *r)
 {
     struct sl_buf b;
     sl_buf_init(&b, 0);
-    for (size_t i = 0; i < r->len; i++) {
-        const struct sl_report_entry *e = &r->entries[i];
-        for (size_t j = 0; j < e->findings.len; j++) {
-            const struct sl_violation *v = &e->findings.items[j];
-            put_prefix(&b, e);
-            put_clean(&b, v->check);
-            sl_buf_puts(&b, ": ");
-            put_clean(&b, v->detail != NULL && v->detail[0] != '\0' ? v->detail : v->reason);
-            sl_buf_puts(&b, v->fixable ? " (fixable)\n" : "\n");
-        }
-        for (size_t j = 0; j < e->waived.len; j++) {
-            const struct sl_violation *v = &e->waived.items[j];
-            put_prefix(&b, e);
-            put_clean(&b, v->check);
-            sl_buf_puts(&b, ": ");
-            put_clean(&b, v->detail != NULL && v->detail[0] != '\0' ? v->detail : v->reason);
-            sl_buf_puts(&b, " (waived by exception \"");
-            put_clean(&b, v->exception);
-            sl_buf_puts(&b, "\")\n");
-        }
-        if (e->status == SL_REPORT_DENIED && e->findings.len == 0) {
-            put_prefix(&b, e);
-            sl_buf_puts(&b, "invalid: ");
-            put_clean(&b, e->message != NULL ? e->message : "denied");
-            sl_buf_puts(&b, "\n");
-        }
-    }
-    struct sl_report_counts c;
-    sl_report_counts(r, &c);
-    sl_buf_printf(&b, "%zu %s checked: %zu allowed, %zu denied", c.checked,
-                  plural(c.checked, "object", "objects"), c.allowed, c.denied);
-    if (c.exempt > 0)
-        sl_buf_printf(&b, " (%zu exempt)", c.exempt);
-    sl_buf_printf(&b, "; %zu skipped (no pod spec)", c.skipped);
-    if (c.waived > 0)
-        sl_buf_printf(&b, "; %zu %s waived", c.waived, plural(c.waived, "violation", "violations"));
-    if (c.errors > 0)
-        sl_buf_printf(&b, "; %zu %s", c.errors, plural(c.errors, "error", "errors"));
-    sl_buf_puts(&b, "\n");
+    for (size_t i = 0; i < r->len; i++)
+        text_entry(&b, &r->entries[i]);
+    text_summary(&b, r);
     return sl_buf_detach(&b, NULL);
 }
 
@@ -282,21 +315,37 @@ static json_t *entry_json(const struct sl_report_entry *e)
     return o;
 }
 
-char *sl_report_json(const struct sl_report *r)
+/* A value dumped with two-space indentation, its lines after the first indented by
+ * `indent` more: the layout it has at that depth of the whole document. */
+static void put_json(struct sl_buf *b, json_t *v, const char *indent)
 {
-    struct sl_report_counts c;
-    sl_report_counts(r, &c);
-    json_t *root = json_object();
-    json_object_set_new(root, "profile", jstr(r->profile));
-    json_object_set_new(root, "summary",
-                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "checked", (json_int_t)c.checked,
-                                  "allowed", (json_int_t)c.allowed, "denied", (json_int_t)c.denied,
-                                  "exempt", (json_int_t)c.exempt, "skipped", (json_int_t)c.skipped,
-                                  "errors", (json_int_t)c.errors, "waived", (json_int_t)c.waived));
-    json_t *objs = json_array();
-    for (size_t i = 0; i < r->len; i++)
-        json_array_append_new(objs, entry_json(&r->entries[i]));
-    json_object_set_new(root, "objects", objs);
+    char *t = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    for (const char *p = t != NULL ? t : "null"; *p; p++) {
+        sl_buf_append(b, p, 1);
+        if (*p == '\n')
+            sl_buf_puts(b, indent);
+    }
+    free(t);
+    json_decref(v);
+}
+
+static void json_head(struct sl_buf *b, const struct sl_report *r)
+{
+    sl_buf_puts(b, "{\n  \"profile\": ");
+    put_json(b, jstr(r->profile), "  ");
+    sl_buf_puts(b, ",\n  \"objects\": [");
+}
+
+static void json_entry(struct sl_buf *b, const struct sl_report_entry *e, bool first)
+{
+    sl_buf_puts(b, first ? "\n    " : ",\n    ");
+    put_json(b, entry_json(e), "    ");
+}
+
+/* After the objects: the errors, then the summary (known only once every object is in). */
+static void json_tail(struct sl_buf *b, const struct sl_report *r, bool any)
+{
+    sl_buf_puts(b, any ? "\n  ],\n  \"errors\": " : "],\n  \"errors\": ");
     json_t *errs = json_array();
     for (size_t i = 0; i < r->nerrors; i++) {
         const struct sl_error *e = &r->errors[i];
@@ -304,10 +353,64 @@ char *sl_report_json(const struct sl_report *r)
                               json_pack("{s:o,s:i,s:i,s:o}", "file", jstr(e->file), "line", e->line,
                                         "column", e->column, "message", jstr(e->msg)));
     }
-    json_object_set_new(root, "errors", errs);
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    char *out = sl_xasprintf("%s\n", text != NULL ? text : "{}");
-    free(text);
-    return out;
+    put_json(b, errs, "  ");
+    struct sl_report_counts c;
+    sl_report_counts(r, &c);
+    sl_buf_puts(b, ",\n  \"summary\": ");
+    put_json(b,
+             json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "checked", (json_int_t)c.checked, "allowed",
+                       (json_int_t)c.allowed, "denied", (json_int_t)c.denied, "exempt",
+                       (json_int_t)c.exempt, "skipped", (json_int_t)c.skipped, "errors",
+                       (json_int_t)c.errors, "waived", (json_int_t)c.waived),
+             "  ");
+    sl_buf_puts(b, "\n}\n");
+}
+
+static void render_entry(const struct sl_report *r, struct sl_buf *b, const struct sl_report_entry *e,
+                         bool first)
+{
+    if (r->json)
+        json_entry(b, e, first);
+    else
+        text_entry(b, e);
+}
+
+char *sl_report_json(const struct sl_report *r)
+{
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    json_head(&b, r);
+    for (size_t i = 0; i < r->len; i++)
+        json_entry(&b, &r->entries[i], i == 0);
+    json_tail(&b, r, r->len > 0);
+    return sl_buf_detach(&b, NULL);
+}
+
+void sl_report_init_stream(struct sl_report *r, const char *profile, bool json,
+                           void (*emit)(void *ctx, const char *text, size_t len), void *ctx)
+{
+    sl_report_init(r, profile);
+    r->json = json;
+    r->emit = emit;
+    r->emit_ctx = ctx;
+    if (json) {
+        struct sl_buf b;
+        sl_buf_init(&b, 0);
+        json_head(&b, r);
+        emit(ctx, b.data, b.len);
+        sl_buf_cleanup(&b);
+    }
+}
+
+void sl_report_finish(struct sl_report *r)
+{
+    flush_pending(r);
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    if (r->json)
+        json_tail(&b, r, r->emitted > 0);
+    else
+        text_summary(&b, r);
+    r->emit(r->emit_ctx, b.data, b.len);
+    sl_buf_cleanup(&b);
 }

@@ -37,16 +37,41 @@ struct sl_report_entry {
     struct sl_findings waived; /* violations policy exceptions waived, each naming its one */
 };
 
+struct sl_report_counts {
+    size_t checked; /* objects with a pod spec: allowed + denied + exempt */
+    size_t allowed; /* exempt ones included */
+    size_t denied;
+    size_t exempt;
+    size_t skipped;
+    size_t errors;
+    size_t waived; /* violations policy exceptions waived */
+};
+
 struct sl_report {
     char *profile; /* profile name as shown in messages */
-    struct sl_report_entry *entries;
+    struct sl_report_entry *entries; /* streaming: at most the one object not yet written */
     size_t len;
     struct sl_error *errors; /* files that could not be read or parsed */
     size_t nerrors;
+    struct sl_report_counts counts;
+    /* Streaming (sl_report_init_stream): where each object goes once it is complete. */
+    void (*emit)(void *ctx, const char *text, size_t len);
+    void *emit_ctx;
+    bool json;
+    size_t emitted;
 };
 
 /* Starts an empty report for the named profile (copied). */
 void sl_report_init(struct sl_report *r, const char *profile);
+
+/* Starts a report that writes as it goes, so that `check` holds one object, not all of
+ * them: each object is passed to emit (text lines, or its JSON member of "objects") once
+ * the next one is added, and sl_report_finish() writes the rest (the summary line; or the
+ * errors and the summary, after the objects, in JSON). emit receives text and its length.
+ * sl_report_text()/sl_report_json() are not for a streaming report. */
+void sl_report_init_stream(struct sl_report *r, const char *profile, bool json,
+                           void (*emit)(void *ctx, const char *text, size_t len), void *ctx);
+void sl_report_finish(struct sl_report *r);
 void sl_report_cleanup(struct sl_report *r);
 
 /* Records one object's verdict. `carries_pod` says the kind carries a pod spec (so an
@@ -66,15 +91,6 @@ void sl_report_set_patch(struct sl_report *r, json_t *patch);
 /* Records a file that could not be read or parsed. Copies err. */
 void sl_report_add_error(struct sl_report *r, const struct sl_error *err);
 
-struct sl_report_counts {
-    size_t checked; /* objects with a pod spec: allowed + denied + exempt */
-    size_t allowed; /* exempt ones included */
-    size_t denied;
-    size_t exempt;
-    size_t skipped;
-    size_t errors;
-    size_t waived; /* violations policy exceptions waived */
-};
 void sl_report_counts(const struct sl_report *r, struct sl_report_counts *out);
 
 /* One line per violation, "FILE:LINE: KIND NAMESPACE/NAME: check: detail", one per waived
