@@ -136,8 +136,7 @@ static void report_error(struct sl_report *r, const struct sl_error *err)
 }
 
 /* Judges one object as a CREATE of it and records the verdict. */
-static void check_object(const struct run *run, const struct sl_manifest_file *f,
-                         const struct sl_manifest_obj *mo)
+static void check_object(const struct run *run, const char *file, const struct sl_manifest_obj *mo)
 {
     const json_t *obj = mo->object;
     char group[256];
@@ -148,7 +147,7 @@ static void check_object(const struct run *run, const struct sl_manifest_file *f
         run->prof != NULL ? run->prof : sl_policy_route(run->pol, req.namespace_, NULL);
     if (prof == NULL) {
         struct sl_error err = {0};
-        sl_error_setpos(&err, f->name, mo->line, mo->column,
+        sl_error_setpos(&err, file, mo->line, mo->column,
                         "no profile judges namespace \"%s\": the policy has no profile named "
                         "default",
                         req.namespace_);
@@ -163,7 +162,7 @@ static void check_object(const struct run *run, const struct sl_manifest_file *f
     struct sl_podref ref;
     bool carries_pod = sl_workload_find(obj, group, req.kind, &ref, NULL) != SL_E_NOTFOUND;
     const char *api_version = json_string_value(json_object_get(obj, "apiVersion"));
-    sl_report_add(run->report, f->name, mo->line, mo->doc, api_version != NULL ? api_version : "",
+    sl_report_add(run->report, file, mo->line, mo->doc, api_version != NULL ? api_version : "",
                   req.kind, req.namespace_, req.name, carries_pod, &v);
     sl_report_set_profile(run->report, prof->name);
     if (run->patches && carries_pod) {
@@ -174,17 +173,33 @@ static void check_object(const struct run *run, const struct sl_manifest_file *f
     sl_engine_verdict_cleanup(&v);
 }
 
+/* One document at a time: judged, reported and freed before the next is read, so that
+ * memory follows the largest document, not the file. */
 static void check_file(const struct run *run, const char *path)
 {
-    struct sl_manifest_file f;
+    struct sl_manifest_reader *rd;
     struct sl_error err = {0};
-    if (sl_manifest_load(path, &f, &err) != SL_OK) {
+    if (sl_manifest_open(path, &rd, &err) != SL_OK) {
         report_error(run->report, &err);
         return;
     }
-    for (size_t i = 0; i < f.nobjs; i++)
-        check_object(run, &f, &f.objs[i]);
-    sl_manifest_file_cleanup(&f);
+    for (bool got = true; got;) {
+        struct sl_manifest_doc d;
+        if (sl_manifest_next(rd, &d, &got, &err) != SL_OK) {
+            report_error(run->report, &err);
+            break;
+        }
+        for (size_t i = 0; got && i < d.nobjs; i++)
+            check_object(run, sl_manifest_name(rd), &d.objs[i]);
+        sl_manifest_doc_cleanup(&d);
+    }
+    sl_manifest_close(rd);
+}
+
+static void to_stdout(void *ctx, const char *text, size_t len)
+{
+    SL_UNUSED(ctx);
+    fwrite(text, 1, len, stdout);
 }
 
 static int run(int argc, char **argv)
@@ -203,7 +218,10 @@ static int run(int argc, char **argv)
     struct sl_report r;
     /* Routed: "default", or "by namespace" when rules may pick others (each object names
      * its own). */
-    sl_report_init(&r, *profile_name ? profile_name : pol->nrules > 0 ? "by namespace" : "default");
+    sl_report_init_stream(&r, *profile_name ? profile_name
+                              : pol->nrules > 0 ? "by namespace"
+                                                : "default",
+                          o.json, to_stdout, NULL);
     struct run run = {
         .pol = pol, .prof = prof, .as_written = !o.as_webhook, .patches = o.json, .report = &r};
     for (int i = optind; i < argc; i++) {
@@ -215,9 +233,7 @@ static int run(int argc, char **argv)
             check_file(&run, files.items[j]);
         sl_strlist_cleanup(&files);
     }
-    char *out = o.json ? sl_report_json(&r) : sl_report_text(&r);
-    fputs(out, stdout);
-    free(out);
+    sl_report_finish(&r);
     struct sl_report_counts c;
     sl_report_counts(&r, &c);
     sl_report_cleanup(&r);
