@@ -159,7 +159,8 @@ START_TEST(test_fix_reads_back_as_the_patched_objects)
 {
     const char *set = sets[_i];
     struct sl_policy *pol = sl_policy_new_default();
-    struct sl_fix_opts o = {.profile = sl_policy_find(pol, "default"), .templates = true};
+    struct sl_fix_opts o = {
+        .profile = sl_policy_find(pol, "default"), .templates = true, .keep_patches = true};
     struct pairs l = {0};
     struct counts c = {0};
     fix_set(set, &o, &l, &c);

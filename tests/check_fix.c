@@ -36,7 +36,8 @@ static void teardown(void)
 static enum sl_status fix(const char *text, bool templates, struct sl_fix_result *r,
                           struct sl_error *err)
 {
-    struct sl_fix_opts o = {.profile = sl_policy_find(pol, "default"), .templates = templates};
+    struct sl_fix_opts o = {
+        .profile = sl_policy_find(pol, "default"), .templates = templates, .keep_patches = true};
     return sl_fix_text(&o, text, strlen(text), "t.yaml", r, err);
 }
 

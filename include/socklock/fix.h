@@ -39,11 +39,15 @@ struct sl_fix_object {
 };
 
 struct sl_fix_result {
-    char *text; /* the fixed file: the input itself, byte for byte, when nothing changed */
+    char *text; /* the fixed file: the input itself, byte for byte, when nothing changed;
+                 * NULL when opts->emit took it */
     size_t len;
     bool changed;
-    struct sl_fix_object *objs; /* the objects with a patch, in input order */
+    /* The objects left for a fix by hand, in input order, and, when opts->keep_patches,
+     * those fixed in place too. */
+    struct sl_fix_object *objs;
     size_t nobjs;
+    size_t fixed; /* objects fixed in place */
     size_t inserted_lines;   /* lines added */
     size_t replaced_scalars; /* scalars rewritten in place */
     size_t removed_lines;    /* lines of removed list items */
@@ -55,6 +59,13 @@ struct sl_fix_opts {
                                        * profile `policy` routes each object's namespace to */
     const struct sl_policy *policy;   /* borrowed; used when profile is NULL */
     bool templates;                   /* fix workload pod templates too (default true) */
+    bool keep_patches; /* keep the objects fixed in place in the result too (else only those
+                        * left for a fix by hand: a large file's patches would outweigh it) */
+    /* When set, the fixed text is handed over document by document as it is made, and
+     * the result's text stays NULL: printing a large file then holds one document's text,
+     * not the whole. */
+    void (*emit)(void *ctx, const char *text, size_t len);
+    void *emit_ctx;
 };
 
 /* Fixes the manifest text data[0..len) (`name` only names it in messages) into *out, which

@@ -106,12 +106,9 @@ static enum sl_status parse_args(int argc, char **argv, struct fix_opts *o, bool
 
 static void report(const char *file, const struct sl_fix_result *r, struct tally *t)
 {
+    t->fixed += r->fixed;
     for (size_t i = 0; i < r->nobjs; i++) {
         const struct sl_fix_object *o = &r->objs[i];
-        if (o->outcome == SL_FIX_FIXED) {
-            t->fixed++;
-            continue;
-        }
         if (o->outcome != SL_FIX_BY_HAND)
             continue;
         t->by_hand++;
@@ -245,9 +242,35 @@ out:
     return rc;
 }
 
-static void fix_file(const struct fix_opts *o, const struct sl_fix_opts *fo, const char *path,
+/* Print mode: the fixed text goes out document by document, files joined as the documents
+ * of one stream (one file is printed as is). */
+struct printing {
+    struct tally *t;
+    bool started; /* this file's first text is out */
+};
+
+static void print_text(void *ctx, const char *text, size_t len)
+{
+    struct printing *p = ctx;
+    if (!p->started && p->t->printed)
+        fputs(p->t->open_line ? "\n---\n" : "---\n", stdout);
+    p->started = p->t->printed = true;
+    if (len == 0)
+        return;
+    fwrite(text, 1, len, stdout);
+    p->t->open_line = text[len - 1] != '\n';
+}
+
+static void fix_file(const struct fix_opts *o, const struct sl_fix_opts *fo_in, const char *path,
                      struct tally *t)
 {
+    struct printing printing = {.t = t};
+    struct sl_fix_opts fo_print = *fo_in;
+    if (o->mode == MODE_PRINT) {
+        fo_print.emit = print_text;
+        fo_print.emit_ctx = &printing;
+    }
+    const struct sl_fix_opts *fo = &fo_print;
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     struct sl_buf b;
     sl_buf_init(&b, SL_MANIFEST_MAX_BYTES);
@@ -268,12 +291,7 @@ static void fix_file(const struct fix_opts *o, const struct sl_fix_opts *fo, con
     report(name, &r, t);
     t->changed += r.changed;
     if (o->mode == MODE_PRINT) {
-        /* Files are joined as the documents of one stream; one file is printed as is. */
-        if (t->printed)
-            fputs(t->open_line ? "\n---\n" : "---\n", stdout);
-        fwrite(r.text, 1, r.len, stdout);
-        t->open_line = r.len > 0 && r.text[r.len - 1] != '\n';
-        t->printed = true;
+        print_text(&printing, "", 0); /* an empty file still takes its place */
     } else if (o->mode == MODE_DIFF && r.changed) {
         char *d = sl_fix_diff(name, b.data, b.len, r.text, r.len);
         fputs(d, stdout);

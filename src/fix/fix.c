@@ -346,8 +346,9 @@ static bool is_json(const char *data, size_t len)
     return ok;
 }
 
-enum sl_status sl_fix_text(const struct sl_fix_opts *opts, const char *data, size_t len,
-                           const char *name, struct sl_fix_result *out, struct sl_error *err)
+/* Fixes data[0..len) whole. */
+static enum sl_status fix_one(const struct sl_fix_opts *opts, const char *data, size_t len,
+                              const char *name, struct sl_fix_result *out, struct sl_error *err)
 {
     *out = (struct sl_fix_result){0};
     struct sl_manifest_file f;
@@ -361,6 +362,23 @@ enum sl_status sl_fix_text(const struct sl_fix_opts *opts, const char *data, siz
     else if (out->nobjs > 0)
         fix_yaml(&run);
     run_cleanup(&run);
+    /* Only what is left to do is kept, unless the caller wants every patch: a large file's
+     * patches would outweigh the file. */
+    size_t kept = 0;
+    for (size_t k = 0; k < out->nobjs; k++) {
+        struct sl_fix_object *o = &out->objs[k];
+        out->fixed += o->outcome == SL_FIX_FIXED;
+        if (o->outcome == SL_FIX_FIXED && !opts->keep_patches) {
+            free(o->kind);
+            free(o->namespace_);
+            free(o->name);
+            json_decref(o->patch);
+            free(o->why);
+        } else {
+            out->objs[kept++] = *o;
+        }
+    }
+    out->nobjs = kept;
     out->changed = out->text != NULL && (out->len != len || memcmp(out->text, data, len) != 0);
     if (!out->changed) {
         free(out->text);
@@ -371,5 +389,115 @@ enum sl_status sl_fix_text(const struct sl_fix_opts *opts, const char *data, siz
         out->inserted_lines = out->replaced_scalars = out->removed_lines = 0;
     }
     sl_manifest_file_cleanup(&f);
+    return SL_OK;
+}
+
+/* Moves the objects of part (its document indexes and lines counted from the part's start)
+ * into out, at document offset `docs` and line offset `lines`. */
+static void take_part(struct sl_fix_result *out, struct sl_fix_result *part, size_t docs,
+                      int lines)
+{
+    if (part->nobjs > 0) {
+        out->objs = sl_xrealloc(out->objs, (out->nobjs + part->nobjs) * sizeof(*out->objs));
+        for (size_t i = 0; i < part->nobjs; i++) {
+            struct sl_fix_object o = part->objs[i];
+            o.doc += docs;
+            o.line += lines;
+            out->objs[out->nobjs++] = o;
+        }
+        free(part->objs);
+        part->objs = NULL;
+        part->nobjs = 0;
+    }
+    out->fixed += part->fixed;
+    out->inserted_lines += part->inserted_lines;
+    out->replaced_scalars += part->replaced_scalars;
+    out->removed_lines += part->removed_lines;
+    out->changed = out->changed || part->changed;
+}
+
+static size_t count_lines(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += s[i] == '\n';
+    return k;
+}
+
+/* The number of non-empty documents a part holds: those its objects name, read from its
+ * text (an empty document holds no object but may be counted by none). */
+static size_t part_docs(const char *data, size_t len, const char *name)
+{
+    struct sl_yaml_reader *r;
+    size_t n = 0;
+    struct sl_error e = {0};
+    if (sl_yamljson_open(data, len, name, &r, &e) != SL_OK)
+        return 0;
+    for (bool got = true; got;) {
+        struct sl_yaml_doc d;
+        if (sl_yamljson_next(r, &d, &got, &e) != SL_OK)
+            break;
+        n += got;
+        sl_yamljson_doc_cleanup(&d);
+    }
+    sl_yamljson_close(r);
+    return n;
+}
+
+/* A stream is fixed one document at a time: each document's text, from its start to the
+ * next one's, is read, fixed, verified and written out before the next is read, so that
+ * memory follows the largest document rather than the file (documents share nothing: anchors
+ * and directives are each document's own). JSON is one value, fixed whole. */
+enum sl_status sl_fix_text(const struct sl_fix_opts *opts, const char *data, size_t len,
+                           const char *name, struct sl_fix_result *out, struct sl_error *err)
+{
+    size_t *starts = NULL, n = 0;
+    if (is_json(data, len) || sl_yamljson_doc_starts(data, len, &starts, &n, err) != SL_OK ||
+        n < 2) {
+        free(starts);
+        /* A syntax error is reported as the whole reader reports it, with its position. */
+        enum sl_status rc = fix_one(opts, data, len, name, out, err);
+        if (rc == SL_OK && opts->emit != NULL) {
+            opts->emit(opts->emit_ctx, out->text, out->len);
+            free(out->text);
+            out->text = NULL;
+        }
+        return rc;
+    }
+    *out = (struct sl_fix_result){0};
+    struct sl_buf text;
+    sl_buf_init(&text, 0);
+    size_t docs = 0;
+    int lines = 0;
+    enum sl_status rc = SL_OK;
+    for (size_t i = 0; i < n && rc == SL_OK; i++) {
+        size_t from = i == 0 ? 0 : starts[i], to = i + 1 < n ? starts[i + 1] : len;
+        struct sl_fix_result part;
+        rc = fix_one(opts, data + from, to - from, name, &part, err);
+        if (rc == SL_OK) {
+            if (opts->emit != NULL)
+                opts->emit(opts->emit_ctx, part.text, part.len);
+            else
+                (void)sl_buf_append(&text, part.text, part.len);
+            take_part(out, &part, docs, lines);
+            docs += part_docs(data + from, to - from, name);
+        } else if (err != NULL && err->line > 0) {
+            err->line += lines; /* positions in the file, not the part */
+        }
+        sl_fix_result_cleanup(&part);
+        lines += (int)count_lines(data + from, to - from);
+    }
+    free(starts);
+    if (rc != SL_OK) {
+        sl_buf_cleanup(&text);
+        sl_fix_result_cleanup(out);
+        return rc;
+    }
+    if (opts->emit != NULL) {
+        sl_buf_cleanup(&text);
+        return SL_OK;
+    }
+    (void)sl_buf_puts(&text, "");
+    out->text = sl_buf_detach(&text, &out->len);
     return SL_OK;
 }
