@@ -69,6 +69,7 @@ INTEG     = $(BUILD)/tests/run_integration
 
 .PHONY: all run test deps install clean format format-check units integration bench valgrind fuzz \
         lint tsan replay FORCE
+.DEFAULT_GOAL := all
 FORCE:
 
 all: socklock
