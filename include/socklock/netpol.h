@@ -132,7 +132,8 @@ struct sl_netpol_access {
     size_t len;
 };
 /* Fills out with everything that may reach workload w (grants in a stable order: everyone,
- * workloads, peers, IP blocks). A workload reaching itself is not listed. Release with
+ * workloads, peers, IP blocks). A workload reaching itself is not listed, nor one that may
+ * reach it only on ports everyone may. Release with
  * sl_netpol_access_cleanup(). */
 void sl_netpol_access(const struct sl_netpol_set *s, size_t w, struct sl_netpol_access *out);
 void sl_netpol_access_cleanup(struct sl_netpol_access *a);
@@ -140,6 +141,24 @@ void sl_netpol_access_cleanup(struct sl_netpol_access *a);
 /* A selector in words: "{name=cart, tier in (a,b), !legacy}"; "{}" for the empty one. Caller
  * frees. */
 char *sl_netpol_selector_text(const json_t *sel);
+
+/* ---- the network map (`socklock netmap`) ---- */
+
+/* For every workload in input order: whether a policy isolates its ingress (and which), each
+ * source that may reach it with the ports and the policies that admit it, "reachable by
+ * nobody" when nothing may; then a last line counting the workloads and naming those nobody
+ * may reach and those no workload of the input may reach. Control characters in names are shown as
+ * \xNN. Caller frees. */
+char *sl_netpol_map_text(const struct sl_netpol_set *s);
+/* The same as one JSON document: {"workloads": [{namespace, name, kind, file, line,
+ * isolated, policies, from: [{source (everyone, workload, peer, ipBlock), name, ports:
+ * [{protocol, port, endPort}], portsText, policies}]}], "unreachable": ["NS/NAME"]}, with a
+ * trailing newline. Caller frees. */
+char *sl_netpol_map_json(const struct sl_netpol_set *s);
+/* The same as a Graphviz digraph: namespaces as clusters, workloads as boxes, other sources as
+ * ellipses, an edge per source and destination labelled with its ports; red for what everyone
+ * may reach, grey fill for what nobody may. Caller frees. */
+char *sl_netpol_map_dot(const struct sl_netpol_set *s);
 
 /* ---- findings ---- */
 

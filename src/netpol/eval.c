@@ -594,6 +594,23 @@ void sl_netpol_access(const struct sl_netpol_set *s, size_t w, struct sl_netpol_
         free(pols);
         sl_netpol_ports_cleanup(&p);
     }
+    /* A workload that may reach w only where everyone may adds nothing to the map. */
+    const struct sl_netpol_grant *all = NULL;
+    for (size_t i = 0; i < out->len && all == NULL; i++)
+        if (out->grants[i].source == SL_NETPOL_EVERYONE)
+            all = &out->grants[i];
+    for (size_t i = 0; all != NULL && i < wl.len; i++) {
+        struct sl_netpol_ports both = {0};
+        ports_intersect(&wl.grants[i].ports, &all->ports, &both);
+        if (both.len == wl.grants[i].ports.len &&
+            memcmp(both.items, wl.grants[i].ports.items, both.len * sizeof(*both.items)) == 0) {
+            wl.grants[i].source = SL_NETPOL_EVERYONE; /* dropped below */
+            free(wl.grants[i].text);
+            free(wl.grants[i].policy);
+            sl_netpol_ports_cleanup(&wl.grants[i].ports);
+        }
+        sl_netpol_ports_cleanup(&both);
+    }
     /* Order: everyone, workloads, peers, IP blocks. */
     struct sl_netpol_access sorted = {.isolated = out->isolated};
     static const enum sl_netpol_source order[] = {SL_NETPOL_EVERYONE, SL_NETPOL_WORKLOAD,
