@@ -276,7 +276,8 @@ void netpol_rule_ports(const json_t *rule, const struct sl_netpol_workload *targ
  * the API server always sets. Returns a new reference. */
 static json_t *ns_labels(const struct sl_netpol_set *s, const char *ns)
 {
-    for (size_t i = 0; i < s->nnamespaces; i++)
+    /* The last object of that name wins, as the last `kubectl apply` would. */
+    for (size_t i = s->nnamespaces; i-- > 0;)
         if (strcmp(s->namespaces[i].name, ns) == 0)
             return json_incref(s->namespaces[i].labels);
     return json_pack("{s:s}", "kubernetes.io/metadata.name", ns);

@@ -109,12 +109,17 @@ static bool default_deny(const struct sl_netpol_policy *p)
     return true;
 }
 
+/* The Namespace object named `name`: one that carries the beta annotation when any does
+ * (the input may hold the namespace twice, as the Sock Shop's demo and policy files do),
+ * else the last. */
 static const struct sl_netpol_namespace *find_ns(const struct sl_netpol_set *s, const char *name)
 {
+    const struct sl_netpol_namespace *found = NULL;
     for (size_t i = 0; i < s->nnamespaces; i++)
-        if (strcmp(s->namespaces[i].name, name) == 0)
-            return &s->namespaces[i];
-    return NULL;
+        if (strcmp(s->namespaces[i].name, name) == 0 &&
+            (found == NULL || !found->beta_default_deny))
+            found = &s->namespaces[i];
+    return found;
 }
 
 static bool has_policy(const struct sl_netpol_set *s, const char *ns)
@@ -151,7 +156,8 @@ static void namespace_finding(const struct sl_netpol_set *s, const char *ns,
                           "1.7)";
     if (deny != NULL) {
         x->note = true;
-        x->detail = sl_xasprintf("%s; ingress is denied by default here by NetworkPolicy \"%s\"",
+        x->detail = sl_xasprintf("%s; NetworkPolicy \"%s\" (podSelector {}) isolates every pod "
+                                 "here for ingress anyway",
                                  ignored, deny->name);
     } else {
         x->detail = sl_xasprintf("no default-deny ingress policy (podSelector {}, policyTypes "
