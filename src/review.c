@@ -18,6 +18,7 @@
 #include "socklock/base64.h"
 #include "socklock/buf.h"
 #include "socklock/json.h"
+#include "socklock/netpol.h"
 #include "socklock/workload.h"
 
 #define API_V1      "admission.k8s.io/v1"
@@ -270,6 +271,65 @@ enum sl_status sl_review_encode(const struct sl_review *r, const struct sl_verdi
     return rc;
 }
 
+/* ---- NetworkPolicy objects ---- */
+
+static void add_warning(struct sl_verdict *v, char *text)
+{
+    v->warnings = sl_xrealloc(v->warnings, (v->nwarnings + 1) * sizeof(*v->warnings));
+    v->warnings[v->nwarnings++] = text;
+}
+
+/* A NetworkPolicy created or updated is judged for rules that admit every source
+ * (networkPolicyOpen, netpol.h): by the profile's network setting, a warning each, or, when
+ * it denies, what the profile's mode does with a violation (a denial in enforce mode, a
+ * warning in warn mode, the audit annotation in audit mode). Only the policy itself is seen
+ * here, not the pods it selects. A policy that cannot be read is left to the API server's
+ * own validation, which runs before this webhook is called. */
+static void judge_netpol(const struct sl_profile *prof, const struct sl_request *req,
+                         struct sl_verdict *v)
+{
+    if (strcmp(req->kind, "NetworkPolicy") != 0 ||
+        (strcmp(req->group, "networking.k8s.io") != 0 && strcmp(req->group, "extensions") != 0) ||
+        (strcmp(req->operation, "CREATE") != 0 && strcmp(req->operation, "UPDATE") != 0) ||
+        *req->subresource != '\0' || !json_is_object(req->object) ||
+        prof->network.open == SL_NET_OFF ||
+        sl_strlist_has(&prof->exempt_namespaces, req->namespace_))
+        return;
+    struct sl_netpol_policy p;
+    struct sl_strlist open = {0};
+    if (sl_netpol_policy_read(req->object, &p, NULL) == SL_OK)
+        sl_netpol_open_rules(&p, &open);
+    v->evaluated = true;
+    bool deny = prof->network.open == SL_NET_DENY;
+    struct sl_buf msg;
+    sl_buf_init(&msg, 0);
+    for (size_t i = 0; i < open.len; i++) {
+        sl_pss_findings_add(&v->findings, SL_NETPOL_CHECK_OPEN, "admits every source",
+                            open.items[i]);
+        if (!deny || prof->mode == SL_MODE_WARN)
+            add_warning(v, sl_xasprintf("%s: NetworkPolicy \"%s\": %s", SL_NETPOL_CHECK_OPEN,
+                                        p.name, open.items[i]));
+        else
+            sl_buf_printf(&msg, "%s%s (%s)", msg.len > 0 ? ", " : "", SL_NETPOL_CHECK_OPEN,
+                          open.items[i]);
+    }
+    if (msg.len > 0 && prof->mode == SL_MODE_AUDIT) {
+        free(v->audit);
+        v->audit = sl_xstrdup(msg.data);
+    } else if (msg.len > 0) {
+        v->allowed = false;
+        v->code = 403;
+        free(v->reason);
+        v->reason = sl_xstrdup("Forbidden");
+        free(v->message);
+        v->message = sl_xasprintf("networkpolicy \"%s\" violates profile \"%s\": %s", p.name,
+                                  prof->name, msg.data);
+    }
+    sl_buf_cleanup(&msg);
+    sl_strlist_cleanup(&open);
+    sl_netpol_policy_cleanup(&p);
+}
+
 /* ---- all three ---- */
 
 static void copy_field(char *out, size_t size, const char *s)
@@ -304,10 +364,12 @@ static void answer(const struct sl_policy *pol, const struct sl_profile *prof, e
     if (rc == SL_OK) {
         snprintf(ans->profile, sizeof(ans->profile), "%s", prof->name);
         ans->mode = prof->mode;
-        if (ep == SL_EP_MUTATE)
+        if (ep == SL_EP_MUTATE) {
             sl_engine_mutate(prof, &r.req, &v);
-        else
+        } else {
             sl_engine_eval(prof, &r.req, &v);
+            judge_netpol(prof, &r.req, &v);
+        }
         rc = sl_review_encode(&r, &v, &ans->body, &ans->len, &err);
     }
     if (rc != SL_OK) {
