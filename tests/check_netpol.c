@@ -446,6 +446,84 @@ START_TEST(test_netpol_findings)
 }
 END_TEST
 
+/* Adds every object of path (a file) to s. */
+static void load_file(struct sl_netpol_set *s, const char *path)
+{
+    struct sl_manifest_file f;
+    struct sl_error err = {0};
+    ck_assert_msg(sl_manifest_load(path, &f, &err) == SL_OK, "%s: %s", path, err.msg);
+    for (size_t i = 0; i < f.nobjs; i++)
+        ck_assert_msg(sl_netpol_add(s, f.objs[i].object, f.name, f.objs[i].line, f.objs[i].column,
+                                    &err) == SL_OK,
+                      "%s", err.msg);
+    sl_manifest_file_cleanup(&f);
+}
+
+/* The Sock Shop with its upstream policies (tests/conformance/sock-shop/network-policy), as
+ * the data says, not as its authors meant: cortex-access's `podSelector: {matchLabels: null}`
+ * selects every pod, so every workload is isolated (only pods labelled name=cortex, of which
+ * the shop has none, reach them all); cart-access selects name=cart while the pods are
+ * labelled name=carts. */
+START_TEST(test_netpol_sock_shop)
+{
+    char *dir = tu_conformance_set("sock-shop", "complete-demo.yaml");
+    static const char *const files[] = {
+        "complete-demo.yaml",
+        "network-policy/netpol-cart-access.yaml",
+        "network-policy/netpol-cart-db-access.yaml",
+        "network-policy/netpol-catalogue-access.yaml",
+        "network-policy/netpol-catalogue-db-access.yaml",
+        "network-policy/netpol-cortex-access.yaml",
+        "network-policy/netpol-default-deny.yaml",
+        "network-policy/netpol-frontend-access.yaml",
+        "network-policy/netpol-orders-access.yaml",
+        "network-policy/netpol-orders-db-access.yaml",
+        "network-policy/netpol-payment-access.yaml",
+        "network-policy/netpol-rabbitmq-access.yaml",
+        "network-policy/netpol-shipping-access.yaml",
+        "network-policy/netpol-user-access.yaml",
+        "network-policy/netpol-user-db-access.yaml",
+    };
+    struct sl_netpol_set s;
+    sl_netpol_init(&s);
+    for (size_t i = 0; i < SL_ARRAY_LEN(files); i++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        load_file(&s, path);
+    }
+    ck_assert_uint_eq(s.nworkloads, 14);
+    ck_assert_uint_eq(s.npolicies, 13);
+    size_t shipping = find(&s, "sock-shop/shipping");
+    for (size_t w = 0; w < s.nworkloads; w++) {
+        ck_assert_msg(sl_netpol_isolated(&s, w, true), "%s not isolated", s.workloads[w].name);
+        if (w == shipping)
+            continue;
+        struct sl_netpol_ports p = {0};
+        sl_netpol_allowed(&s, w, shipping, &p);
+        char *t = sl_netpol_ports_text(&p);
+        ck_assert_str_eq(t, strcmp(s.workloads[w].name, "orders") == 0 ? "TCP 80" : "none");
+        free(t);
+        sl_netpol_ports_cleanup(&p);
+    }
+    ck_assert(sl_netpol_allows(&s, find(&s, "sock-shop/front-end"), find(&s, "sock-shop/catalogue"),
+                               "TCP", 80));
+    ck_assert(!sl_netpol_allows(&s, find(&s, "sock-shop/front-end"), find(&s, "sock-shop/carts"),
+                                "TCP", 80));
+    ck_assert(sl_netpol_allows_ip(&s, "203.0.113.9", find(&s, "sock-shop/front-end"), "TCP", 8079));
+    ck_assert(
+        !sl_netpol_allows_ip(&s, "203.0.113.9", find(&s, "sock-shop/session-db"), "TCP", 6379));
+    for (size_t w = 0; w < s.nworkloads; w++) {
+        struct sl_netpol_ports p = {0};
+        sl_netpol_allowed(&s, w, find(&s, "sock-shop/queue-master"), &p);
+        ck_assert_uint_eq(p.len, 0);
+        sl_netpol_allowed(&s, w, find(&s, "sock-shop/session-db"), &p);
+        ck_assert_uint_eq(p.len, 0);
+    }
+    sl_netpol_cleanup(&s);
+    free(dir);
+}
+END_TEST
+
 Suite *suite_netpol(void)
 {
     Suite *s = suite_create("netpol");
@@ -456,6 +534,7 @@ Suite *suite_netpol(void)
     tcase_add_test(tc, test_netpol_ports_text);
     tcase_add_test(tc, test_netpol_access_lists_sources);
     tcase_add_test(tc, test_netpol_findings);
+    tcase_add_test(tc, test_netpol_sock_shop);
     suite_add_tcase(s, tc);
     return s;
 }
