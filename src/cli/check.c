@@ -300,7 +300,10 @@ const struct cli_command cli_check = {
         "  --profile, each object's namespace picks its profile (the policy's namespaces\n"
         "  rules, else \"default\"), as /validate does. Manifests are judged as written (a\n"
         "  violation that /mutate or `fix` would fix still counts, marked fixable);\n"
-        "  --as-webhook gives /validate's verdict instead. Exit status: 0 nothing denied,\n"
-        "  1 something denied, 2 an error.\n",
+        "  --as-webhook gives /validate's verdict instead. For the namespaces whose Namespace\n"
+        "  or NetworkPolicies are given, the network is judged too (networkPolicyIngress,\n"
+        "  networkPolicyDefaultDeny, networkPolicyOpen), as the profile's network setting\n"
+        "  says: warnings by default; left out with --level/--version. Exit status: 0\n"
+        "  nothing denied, 1 something denied, 2 an error.\n",
     .run = run,
 };

@@ -4,8 +4,9 @@
  * and every source that may open connections to it (sl_netpol_access()) with the ports,
  * then the workloads nothing may reach. The dot graph draws namespaces as clusters,
  * workloads as boxes, other sources (everyone, selector peers, IP blocks) as ellipses, and
- * one edge per source and destination labelled with the ports; what everyone may reach is
- * drawn in red, what nothing may reach in grey. Pure: builds strings. */
+ * one edge per source and destination labelled with the ports (dashed from sources that are
+ * not workloads); what everyone may reach is drawn in red, what nothing may reach in grey. Pure:
+ * builds strings. */
 #include "socklock/netpol.h"
 
 #include <stdlib.h>
@@ -214,7 +215,8 @@ char *sl_netpol_map_dot(const struct sl_netpol_set *s)
 {
     struct sl_buf b;
     sl_buf_init(&b, 0);
-    sl_buf_puts(&b, "digraph netmap {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n"
+    sl_buf_puts(&b, "digraph netmap {\n  rankdir=LR;\n  graph [fontname=\"Helvetica\"];\n  node "
+                    "[shape=box, fontname=\"Helvetica\"];\n"
                     "  edge [fontname=\"Helvetica\", fontsize=10];\n");
     struct sl_netpol_access *acc = sl_xcalloc(s->nworkloads + 1, sizeof(*acc));
     for (size_t w = 0; w < s->nworkloads; w++)
@@ -269,7 +271,9 @@ char *sl_netpol_map_dot(const struct sl_netpol_set *s)
             put_id(&b, "w:", dst);
             sl_buf_puts(&b, " [label=");
             put_id(&b, "", ports);
-            sl_buf_puts(&b, g->source == SL_NETPOL_EVERYONE ? ", color=red];\n" : "];\n");
+            sl_buf_puts(&b, g->source == SL_NETPOL_EVERYONE   ? ", color=red];\n"
+                            : g->source == SL_NETPOL_WORKLOAD ? "];\n"
+                                                              : ", style=dashed];\n");
             free(ports);
         }
         free(dst);
