@@ -189,10 +189,10 @@ char *sl_netpol_selector_text(const json_t *sel)
     struct sl_buf b;
     sl_buf_init(&b, 0);
     sl_buf_puts(&b, "{");
-    const char *sep = "";
-    const char *key;
-    const json_t *val;
     if (json_is_object(sel)) {
+        const char *sep = "";
+        const char *key;
+        const json_t *val;
         json_object_foreach(sl_json_mut(json_object_get(sel, "matchLabels")), key, val)
         {
             sl_buf_printf(&b, "%s%s=%s", sep, key, json_string_value(val));

@@ -76,14 +76,14 @@ static const char *str_or(const json_t *v, const char *dflt)
 static json_t *copy_labels(const json_t *labels)
 {
     json_t *out = json_object();
+    if (!json_is_object(labels))
+        return out;
     const char *key;
     const json_t *val;
-    if (json_is_object(labels)) {
-        json_object_foreach(sl_json_mut(labels), key, val)
-        {
-            if (json_is_string(val))
-                json_object_set_new(out, key, json_string(json_string_value(val)));
-        }
+    json_object_foreach(sl_json_mut(labels), key, val)
+    {
+        if (json_is_string(val))
+            json_object_set_new(out, key, json_string(json_string_value(val)));
     }
     return out;
 }
@@ -98,7 +98,7 @@ static void collect_ports(const json_t *containers, bool sidecars_only, json_t *
     json_array_foreach(containers, i, c)
     {
         /* Init containers serve ports only as sidecars (restartPolicy: Always). */
-        if (sidecars_only && strcmp(str_or(json_object_get(c, "restartPolicy"), ""), "Always"))
+        if (sidecars_only && strcmp(str_or(json_object_get(c, "restartPolicy"), ""), "Always") != 0)
             continue;
         size_t j;
         const json_t *p;
@@ -185,9 +185,9 @@ static enum sl_status check_selector(const json_t *sel, const char *path, struct
     if (!json_is_object(sel))
         return bad(err, "%s: must be a label selector (matchLabels, matchExpressions)", path);
     const json_t *ml = json_object_get(sel, "matchLabels");
-    const char *key;
-    const json_t *val;
     if (ml != NULL && !json_is_null(ml)) {
+        const char *key;
+        const json_t *val;
         if (!json_is_object(ml))
             return bad(err, "%s.matchLabels: must be a mapping of labels", path);
         json_object_foreach(sl_json_mut(ml), key, val)
@@ -467,7 +467,7 @@ enum sl_status netpol_parse_cidr(const char *s, struct netpol_cidr *out)
     if (*digits < '0' || *digits > '9')
         return SL_E_INVALID;
     long bits = strtol(digits, &end, 10);
-    if (*end != '\0' || bits < 0 || bits > out->bytes * 8)
+    if (*end != '\0' || bits < 0 || bits > 8L * out->bytes)
         return SL_E_INVALID;
     out->bits = (int)bits;
     return SL_OK;
