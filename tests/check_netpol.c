@@ -446,6 +446,23 @@ START_TEST(test_netpol_findings)
 }
 END_TEST
 
+/* A workload whose egress a policy isolates without any egress rule may reach nothing. */
+START_TEST(test_netpol_reaches_nothing)
+{
+    struct sl_netpol_set s;
+    load_set(PODS NP("mute", "x", "  podSelector: {matchLabels: {app: a}}\n  policyTypes: [Egress]")
+                 NP("some", "x",
+                    "  podSelector: {matchLabels: {app: b}}\n  policyTypes: [Egress]\n  egress: "
+                    "[{to: [{podSelector: {matchLabels: {app: zz}}}]}]"),
+             &s);
+    ck_assert(sl_netpol_reaches_nothing(&s, find(&s, "x/a")));
+    ck_assert(!sl_netpol_reaches_nothing(&s, find(&s, "x/b")));
+    ck_assert(!sl_netpol_reaches_nothing(&s, find(&s, "x/c")));
+    ck_assert(!sl_netpol_allows(&s, find(&s, "x/b"), find(&s, "x/c"), "TCP", 80));
+    sl_netpol_cleanup(&s);
+}
+END_TEST
+
 /* Adds every object of path (a file) to s. */
 static void load_file(struct sl_netpol_set *s, const char *path)
 {
@@ -535,6 +552,7 @@ Suite *suite_netpol(void)
     tcase_add_test(tc, test_netpol_access_lists_sources);
     tcase_add_test(tc, test_netpol_findings);
     tcase_add_test(tc, test_netpol_sock_shop);
+    tcase_add_test(tc, test_netpol_reaches_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -99,6 +99,10 @@ char *sl_netpol_ports_text(const struct sl_netpol_ports *p);
 /* True when a policy selects workload w for ingress (its pods are then isolated). */
 bool sl_netpol_isolated(const struct sl_netpol_set *s, size_t w, bool ingress);
 
+/* True when workload w's pods may open no connection at all: a policy isolates their egress
+ * and no policy that selects them has an egress rule. */
+bool sl_netpol_reaches_nothing(const struct sl_netpol_set *s, size_t w);
+
 /* The ports on which pods of workload src may open connections to pods of workload dst: what
  * dst's ingress admits from src, within what src's egress allows to dst. Named ports are
  * those of dst's containers. Caller releases out with sl_netpol_ports_cleanup(). */
@@ -147,13 +151,14 @@ char *sl_netpol_selector_text(const json_t *sel);
 /* For every workload in input order: whether a policy isolates its ingress (and which), each
  * source that may reach it with the ports and the policies that admit it, "reachable by
  * nobody" when nothing may; then a last line counting the workloads and naming those nobody
- * may reach and those no workload of the input may reach. Control characters in names are shown as
+ * may reach, those no workload of the input may reach, and those that may reach nothing
+ * (egress isolated with no egress rule). Control characters in names are shown as
  * \xNN. Caller frees. */
 char *sl_netpol_map_text(const struct sl_netpol_set *s);
 /* The same as one JSON document: {"workloads": [{namespace, name, kind, file, line,
- * isolated, policies, from: [{source (everyone, workload, peer, ipBlock), name, ports:
- * [{protocol, port, endPort}], portsText, policies}]}], "unreachable": ["NS/NAME"]}, with a
- * trailing newline. Caller frees. */
+ * isolated, policies, egressPolicies, from: [{source (everyone, workload, peer, ipBlock),
+ * name, ports: [{protocol, port, endPort}], portsText, policies}]}], "unreachable":
+ * ["NS/NAME"], "reachesNothing": ["NS/NAME"]}, with a trailing newline. Caller frees. */
 char *sl_netpol_map_json(const struct sl_netpol_set *s);
 /* The same as a Graphviz digraph: namespaces as clusters, workloads as boxes, other sources as
  * ellipses, an edge per source and destination labelled with its ports; red for what everyone

@@ -342,6 +342,20 @@ bool sl_netpol_isolated(const struct sl_netpol_set *s, size_t w, bool ingress)
     return false;
 }
 
+bool sl_netpol_reaches_nothing(const struct sl_netpol_set *s, size_t w)
+{
+    bool isolated = false;
+    for (size_t i = 0; i < s->npolicies; i++) {
+        const struct sl_netpol_policy *p = &s->policies[i];
+        if (!p->egress || !netpol_selects(p, &s->workloads[w]))
+            continue;
+        isolated = true;
+        if (json_array_size(json_object_get(p->spec, "egress")) > 0)
+            return false;
+    }
+    return isolated;
+}
+
 void sl_netpol_allowed(const struct sl_netpol_set *s, size_t src, size_t dst,
                        struct sl_netpol_ports *out)
 {

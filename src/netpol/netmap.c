@@ -43,12 +43,13 @@ static void put_clean(struct sl_buf *b, const char *s)
     }
 }
 
-static void policies_of(const struct sl_netpol_set *s, size_t w, struct sl_buf *b)
+/* The names of the policies that isolate w's ingress (or egress). */
+static void policies_of(const struct sl_netpol_set *s, size_t w, bool ingress, struct sl_buf *b)
 {
     const char *sep = "";
     for (size_t i = 0; i < s->npolicies; i++) {
         const struct sl_netpol_policy *p = &s->policies[i];
-        if (p->ingress && netpol_selects(p, &s->workloads[w])) {
+        if ((ingress ? p->ingress : p->egress) && netpol_selects(p, &s->workloads[w])) {
             sl_buf_puts(b, sep);
             put_clean(b, p->name);
             sep = ", ";
@@ -70,7 +71,7 @@ char *sl_netpol_map_text(const struct sl_netpol_set *s)
 {
     struct sl_buf b;
     sl_buf_init(&b, 0);
-    struct sl_strlist nobody = {0}, unused = {0};
+    struct sl_strlist nobody = {0}, unused = {0}, mute = {0};
     for (size_t w = 0; w < s->nworkloads; w++) {
         const struct sl_netpol_workload *x = &s->workloads[w];
         struct sl_netpol_access a;
@@ -83,9 +84,17 @@ char *sl_netpol_map_text(const struct sl_netpol_set *s)
         sl_buf_puts(&b, "): ");
         if (a.isolated) {
             sl_buf_puts(&b, "ingress isolated by ");
-            policies_of(s, w, &b);
+            policies_of(s, w, true, &b);
         } else {
             sl_buf_puts(&b, "no policy isolates its ingress");
+        }
+        if (sl_netpol_isolated(s, w, false)) {
+            sl_buf_puts(&b, "; egress isolated by ");
+            policies_of(s, w, false, &b);
+        }
+        if (sl_netpol_reaches_nothing(s, w)) {
+            sl_buf_puts(&b, " (it may reach nothing)");
+            sl_strlist_take(&mute, sl_xasprintf("%s/%s", x->namespace_, x->name));
         }
         sl_buf_puts(&b, "\n");
         for (size_t i = 0; i < a.len; i++) {
@@ -119,9 +128,12 @@ char *sl_netpol_map_text(const struct sl_netpol_set *s)
     put_list(&b, &nobody);
     sl_buf_puts(&b, "; by no workload of the input: ");
     put_list(&b, &unused);
+    sl_buf_puts(&b, "; reaching nothing: ");
+    put_list(&b, &mute);
     sl_buf_puts(&b, "\n");
     sl_strlist_cleanup(&nobody);
     sl_strlist_cleanup(&unused);
+    sl_strlist_cleanup(&mute);
     return sl_buf_detach(&b, NULL);
 }
 
@@ -147,6 +159,7 @@ char *sl_netpol_map_json(const struct sl_netpol_set *s)
 {
     json_t *ws = json_array();
     json_t *nobody = json_array();
+    json_t *mute = json_array();
     for (size_t w = 0; w < s->nworkloads; w++) {
         const struct sl_netpol_workload *x = &s->workloads[w];
         struct sl_netpol_access a;
@@ -161,16 +174,25 @@ char *sl_netpol_map_json(const struct sl_netpol_set *s)
                                                   jstr(text), "policies", jstr(g->policy)));
             free(text);
         }
-        struct sl_buf pols;
+        struct sl_buf pols, epols;
         sl_buf_init(&pols, 0);
+        sl_buf_init(&epols, 0);
         sl_buf_puts(&pols, "");
-        policies_of(s, w, &pols);
-        json_array_append_new(ws, json_pack("{s:o,s:o,s:o,s:o,s:i,s:b,s:o,s:o}", "namespace",
+        sl_buf_puts(&epols, "");
+        policies_of(s, w, true, &pols);
+        policies_of(s, w, false, &epols);
+        json_array_append_new(ws, json_pack("{s:o,s:o,s:o,s:o,s:i,s:b,s:o,s:o,s:o}", "namespace",
                                             jstr(x->namespace_), "name", jstr(x->name), "kind",
                                             jstr(x->kind), "file", jstr(x->file), "line", x->line,
                                             "isolated", a.isolated, "policies", jstr(pols.data),
-                                            "from", from));
+                                            "egressPolicies", jstr(epols.data), "from", from));
         sl_buf_cleanup(&pols);
+        sl_buf_cleanup(&epols);
+        if (sl_netpol_reaches_nothing(s, w)) {
+            char *ref = sl_xasprintf("%s/%s", x->namespace_, x->name);
+            json_array_append_new(mute, jstr(ref));
+            free(ref);
+        }
         if (a.len == 0) {
             char *ref = sl_xasprintf("%s/%s", x->namespace_, x->name);
             json_array_append_new(nobody, jstr(ref));
@@ -178,7 +200,8 @@ char *sl_netpol_map_json(const struct sl_netpol_set *s)
         }
         sl_netpol_access_cleanup(&a);
     }
-    json_t *doc = json_pack("{s:o,s:o}", "workloads", ws, "unreachable", nobody);
+    json_t *doc =
+        json_pack("{s:o,s:o,s:o}", "workloads", ws, "unreachable", nobody, "reachesNothing", mute);
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(doc);
     char *out = sl_xasprintf("%s\n", text != NULL ? text : "{}");

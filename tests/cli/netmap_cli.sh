@@ -36,8 +36,17 @@ grep -q '^  from every pod and address: TCP 8079 (front-end-access)$' "$t/map" |
 # The policy for carts selects name=cart, but the pods are labelled name=carts: no
 # workload may reach carts, nor (through cart) carts-db; no policy but cortex-access selects
 # queue-master and session-db.
-tail -1 "$t/map" | grep -qx '14 workloads; reachable by nobody: none; by no workload of the input: sock-shop/carts, sock-shop/carts-db, sock-shop/queue-master, sock-shop/session-db' ||
+tail -1 "$t/map" | grep -qx '14 workloads; reachable by nobody: none; by no workload of the input: sock-shop/carts, sock-shop/carts-db, sock-shop/queue-master, sock-shop/session-db; reaching nothing: none' ||
     fail "last line: $(tail -1 "$t/map")"
+
+# socklock's own manifests: reachable on its webhook port only, reaching nothing.
+"$bin" netmap deploy/base > "$t/self" || fail "deploy/base: exit $?"
+cat > "$t/want" <<'WANT'
+socklock-system/socklock (Deployment): ingress isolated by socklock; egress isolated by socklock (it may reach nothing)
+  from every pod and address: TCP 8443 (socklock)
+1 workload; reachable by nobody: none; by no workload of the input: none; reaching nothing: socklock-system/socklock
+WANT
+diff -u "$t/want" "$t/self" || fail "deploy/base map"
 
 # JSON says the same.
 "$bin" netmap -o json "$shop/complete-demo.yaml" "$shop/network-policy" > "$t/json" ||
@@ -50,7 +59,7 @@ assert ship["isolated"] is True, ship
 wl = [f for f in ship["from"] if f["source"] == "workload"]
 assert [(f["name"], f["ports"]) for f in wl] == [
     ("sock-shop/orders", [{"protocol": "TCP", "port": 80, "endPort": 80}])], wl
-assert d["unreachable"] == [], d["unreachable"]
+assert d["unreachable"] == [] and d["reachesNothing"] == [], d
 PY
 
 # dot, rendered by Graphviz.
