@@ -11,7 +11,8 @@ TEST_PKGS = check libcurl
 # the compiler, the libraries, and the tools the tests drive.
 DEB_PKGS  = gcc libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libssl-dev \
             libgnutls28-dev check libcurl4-openssl-dev python3 python3-yaml python3-jsonpatch \
-            valgrind curl openssl ca-certificates golang-go golang-github-evanphx-json-patch-dev prometheus
+            valgrind curl openssl ca-certificates golang-go golang-github-evanphx-json-patch-dev prometheus \
+            slowhttptest testssl.sh
 
 ifeq ($(SANITIZE),1)
 VARIANT  ?= asan
