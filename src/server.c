@@ -37,6 +37,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -64,7 +65,11 @@
 #define CONNECTION_MEMORY_LIMIT ((size_t)64 * 1024) /* caps the header block: 431 / 414 beyond */
 #define THREAD_STACK_SIZE \
     ((size_t)1024 * 1024) /* parsing recurses at most 128 deep; room for ASan */
-#define PEM_MAX ((size_t)1024 * 1024)
+#define PEM_MAX            ((size_t)1024 * 1024)
+#define TRIM_AFTER_BYTES   ((size_t)1024 * 1024) /* a body this large: trim the heap after it */
+#define LARGE_REVIEW_BYTES ((size_t)1024 * 1024) /* reviews above this are judged one at a time */
+
+static pthread_mutex_t large_review_lock = PTHREAD_MUTEX_INITIALIZER;
 #define KEY_MAX ((size_t)64 * 1024)
 
 struct sl_server {
@@ -548,12 +553,19 @@ static enum MHD_Result on_body_complete(struct req *rq, struct MHD_Connection *c
     /* Every JSON value of the review comes from and goes back to this thread's arena at
      * once (alloc.h): malloc and free were a quarter of the server's CPU time, and walking
      * a large review to free each node a fifth of a request's. */
+    /* A large review's values take several times its size: one at a time, so that the
+     * worst case is one large tree, not one per thread (docs/admission.md, "Memory"). */
+    bool large = rq->body.len > LARGE_REVIEW_BYTES;
+    if (large)
+        pthread_mutex_lock(&large_review_lock);
     sl_arena_begin();
     if (rq->prof != NULL)
         sl_review_answer(rq->prof, rq->ep, rq->body.data, rq->body.len, &ans);
     else
         sl_review_answer_routed(rq->policy, NULL, rq->ep, rq->body.data, rq->body.len, &ans);
     sl_arena_end();
+    if (large)
+        pthread_mutex_unlock(&large_review_lock);
     double secs = seconds_since(&start);
     if (ans.http_status == MHD_HTTP_OK) {
         log_review(&ans, rq->ep, secs);
@@ -614,7 +626,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (rq == NULL)
         return;
     atomic_fetch_sub(&rq->srv->inflight, rq->reserved);
+    size_t body_cap = rq->body.cap;
     sl_buf_cleanup(&rq->body);
+    /* After a request far above the usual size, the heap's free pages go back (alloc.h). */
+    if (body_cap >= TRIM_AFTER_BYTES)
+        sl_alloc_trim();
     /* Possibly the last request on a policy a reload replaced: then this frees it. */
     sl_policyref_release(rq->ref);
     free(rq);
