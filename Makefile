@@ -12,6 +12,9 @@ TEST_PKGS = check libcurl
 DEB_PKGS  = gcc libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libssl-dev \
             libgnutls28-dev check libcurl4-openssl-dev python3 python3-yaml python3-jsonpatch \
             valgrind curl openssl ca-certificates golang-go golang-github-evanphx-json-patch-dev prometheus
+# The deploy/ tests render the kustomizations with `kubectl kustomize`: any kubectl will do,
+# Debian's (1.20, kustomize v2.0.3) when there is none.
+DEB_PKGS += $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-client)
 
 ifeq ($(SANITIZE),1)
 VARIANT  ?= asan
@@ -68,7 +71,7 @@ UNITS     = $(BUILD)/tests/run_units
 INTEG     = $(BUILD)/tests/run_integration
 
 .PHONY: all run test deps install clean format format-check units integration bench valgrind fuzz \
-        lint tsan replay FORCE
+        lint tsan replay deploy-certs FORCE
 # `make` alone builds: FORCE below is the first rule in the file.
 .DEFAULT_GOAL := all
 FORCE:
@@ -133,6 +136,11 @@ deps:
 	    echo "  apt-get install -y$$missing"; exit 1; \
 	  fi; \
 	fi
+
+# The static overlays' certificate and caBundle (deploy/static/generate.sh), into folders git
+# ignores. RENEW=1 makes new ones, trusting the old CA too until it is removed.
+deploy-certs: $(BIN)
+	SOCKLOCK_BIN=$(CURDIR)/$(BIN) sh deploy/static/generate.sh
 
 # Dev certificates are made once, by socklock itself, into certs/ (ignored by git).
 certs/tls.crt: | $(BIN)
