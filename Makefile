@@ -72,8 +72,6 @@ INTEG     = $(BUILD)/tests/run_integration
 
 .PHONY: all run test deps install clean format format-check units integration bench valgrind fuzz \
         lint tsan replay rootfs deploy-certs FORCE
-# `make` alone builds: FORCE below is the first rule in the file.
-.DEFAULT_GOAL := all
 FORCE:
 .DEFAULT_GOAL := all
 
