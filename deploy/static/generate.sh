@@ -25,8 +25,10 @@ if [ "${RENEW:-0}" = 1 ] && [ -f "$out/ca.crt" ]; then
     rm -f "$out/tls.crt" "$out/tls.key"
 fi
 if [ ! -f "$out/tls.crt" ] || [ ! -f "$out/tls.key" ] || [ ! -f "$out/ca.crt" ]; then
-    "$bin" certs --out "$out" --service socklock --namespace socklock-system --days "$days" \
-        > /dev/null
+    # Its note on stderr names ca.key and a caBundle on stdout, neither kept here: shown only
+    # when it fails.
+    err=$("$bin" certs --out "$out" --service socklock --namespace socklock-system \
+        --days "$days" 2>&1 > /dev/null) || { echo "$err" >&2; rm -f "$out/ca.key"; exit 1; }
     rm -f "$out/ca.key"
 fi
 set -- "$out/ca.crt"
