@@ -45,6 +45,6 @@ for kind in validating mutating; do
                 "$i" "$bundle"
             i=$((i + 1))
         done
-    } > "$hooks/$kind-cabundle.yaml"
+    } > "$hooks/$kind-cabundle.patch"
 done
 echo "deploy/static/generated: tls.crt, tls.key, ca.crt$([ $# -gt 1 ] && echo ', ca-previous.crt'); deploy/webhooks/static/generated: the caBundle of $# CA(s)"

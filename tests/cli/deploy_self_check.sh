@@ -3,7 +3,8 @@
 # `kubectl kustomize` (deploy_render.sh checks what they hold), and every object printed
 # passes `socklock check` with the embedded default policy once moved out of socklock's own
 # namespace, which that policy exempts (judged where it is, it would prove nothing): the
-# Deployment is judged, with no violation and no warning. The policy ConfigMap is the
+# Deployment is judged, with no violation and no warning. The folder itself, read by
+# `socklock check deploy/`, holds nothing it cannot read. The policy ConfigMap is the
 # embedded default policy, word for word as `socklock policy` prints it.
 set -u
 bin=${SOCKLOCK_BIN:-./socklock}
@@ -17,6 +18,13 @@ t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 cp -R deploy "$t/deploy"
 rm -rf "$t/deploy/static/generated" "$t/deploy/webhooks/static/generated"
 SOCKLOCK_BIN=$bin sh "$t/deploy/static/generate.sh" > "$t/gen.out" 2>&1 || fail "generate.sh: $(cat "$t/gen.out")"
+
+# The folder as it is, generated files included, read by `socklock check` as a user would:
+# every file parses, and the Deployment passes the default profile's checks with no
+# exemption (tests/fixtures/policy/strict.yaml).
+out=$("$bin" check --policy tests/fixtures/policy/strict.yaml "$t/deploy" 2>&1) ||
+    fail "socklock check deploy/: $out"
+echo "$out" | grep -q '^1 object checked: 1 allowed, 0 denied;' || fail "socklock check deploy/: $out"
 
 for k in base cert-manager static monitoring webhooks/base webhooks/cert-manager webhooks/static; do
     n=$(echo "$k" | tr / -)
