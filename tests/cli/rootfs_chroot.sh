@@ -81,7 +81,7 @@ volume "$t/policy" "$policymode" "$t/policy.yaml"
 
 # The container's root: a copy of the folder with the mount points a runtime adds.
 cp -a "$rootfs" "$t/root"
-mkdir -p "$t/root$tlsdir" "$t/root$policydir" "$t/root/proc" "$t/root/dev"
+mkdir -p "$t/root$tlsdir" "$t/root$policydir" "$t/root/proc" "$t/root/dev" "$t/root/sys"
 before=$(cd "$t/root" && find . -exec stat -c '%n %s %Y' {} + | sort | cksum)
 
 # 4. Serve on a free port of 127.0.0.1.
@@ -94,6 +94,7 @@ unshare -m sh -c '
     mount --bind "$t/policy" "$r$policydir" && mount -o remount,bind,ro "$r$policydir"
     mount -t proc proc "$r/proc"
     mount --rbind /dev "$r/dev"
+    mount --rbind /sys "$r/sys"
     exec setpriv --no-new-privs chroot --userspec=10001:10001 --groups=10001 "$r" \
         /usr/local/bin/socklock "$@"
 ' sh "$t/root" "$t" "$tlsdir" "$policydir" "$@" --listen="127.0.0.1:$port" > "$t/log" 2>&1 &
@@ -143,7 +144,8 @@ assert ops == [{"op": "add", "path": "/spec/securityContext/seccompProfile",
                 "value": {"type": "RuntimeDefault"}}], ops
 PY
 # /metrics answers too (what the ServiceMonitor scrapes).
-curl -sS --cacert "$t/certs/ca.crt" "$url/metrics" | grep -q '^socklock_' || fail "/metrics"
+curl -sS --cacert "$t/certs/ca.crt" -o "$t/metrics" "$url/metrics" || fail "curl /metrics"
+grep -q '^socklock_' "$t/metrics" || fail "/metrics: $(head -5 "$t/metrics")"
 
 # 6. SIGTERM: drains and exits 0; nothing in the root was written.
 kill -TERM "$pid"
