@@ -243,7 +243,9 @@ FUZZ_SRCS = $(filter-out src/main.c src/server.c src/cli/%.c src/certgen.c src/m
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
              -D_POSIX_C_SOURCE=200809L -Iinclude $(PKG_CFLAGS)
 FUZZ_YAML_TARGETS = fuzz_fix fuzz_yaml fuzz_policy
+FUZZ_PKGS = clang libclang-rt-14-dev
 fuzz: deps
+	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_PKGS)"
 	@mkdir -p build/fuzz
 	@for t in $(FUZZ_TARGETS); do \
 	  clang $(FUZZ_FLAGS) tests/fuzz/$$t.c $(FUZZ_SRCS) $(PKG_LIBS) -o build/fuzz/$$t || exit 1; \
