@@ -37,6 +37,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -52,6 +53,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
+#include "socklock/admit.h"
 #include "socklock/alloc.h"
 #include "socklock/buf.h"
 #include "socklock/certgen.h"
@@ -63,13 +65,18 @@
 #define CONNECTION_MEMORY_LIMIT ((size_t)64 * 1024) /* caps the header block: 431 / 414 beyond */
 #define THREAD_STACK_SIZE \
     ((size_t)1024 * 1024) /* parsing recurses at most 128 deep; room for ASan */
-#define PEM_MAX ((size_t)1024 * 1024)
+#define PEM_MAX            ((size_t)1024 * 1024)
+#define TRIM_AFTER_BYTES   ((size_t)1024 * 1024) /* a body this large: trim the heap after it */
+#define LARGE_REVIEW_BYTES ((size_t)1024 * 1024) /* reviews above this are judged one at a time */
+
+static pthread_mutex_t large_review_lock = PTHREAD_MUTEX_INITIALIZER;
 #define KEY_MAX ((size_t)64 * 1024)
 
 struct sl_server {
     struct MHD_Daemon *daemon;
     struct sl_policyref_holder *policies; /* the policy in force; sl_server_set_policy() swaps */
     struct sl_limits limits;              /* copied from the initial policy, fixed */
+    struct sl_admit *admit;               /* which connections stay (admit.h) */
     bool mtls;
     atomic_bool ready;
     atomic_bool draining;
@@ -151,6 +158,14 @@ unsigned sl_server_parse_timeout(const char *value, unsigned max_s)
     return (unsigned)s;
 }
 
+/* The connection's admission entry (NULL when libmicrohttpd gave no descriptor). */
+static struct sl_admit_conn *admit_entry(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info != NULL ? info->socket_context : NULL;
+}
+
 /* ---- answers ---------------------------------------------------------------------- */
 
 /* Queues an answer; takes ownership of body (malloc'd, may be NULL when len is 0). */
@@ -212,7 +227,8 @@ static enum MHD_Result reply_busy(struct MHD_Connection *c)
 struct header_scan {
     unsigned content_length; /* how many Content-Length headers */
     bool transfer_encoding;
-    bool control; /* a control character in a name or value */
+    bool other_coding; /* a Transfer-Encoding other than exactly "chunked" */
+    bool control;      /* a control character in a name or value */
 };
 
 static bool has_control(const char *s, size_t n)
@@ -232,8 +248,11 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
     SL_UNUSED(kind);
     if (key_size == 14 && strncasecmp(key, "Content-Length", 14) == 0)
         hs->content_length++;
-    if (key_size == 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0)
+    if (key_size == 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0) {
+        hs->other_coding = hs->other_coding || hs->transfer_encoding || value == NULL ||
+                           value_size != 7 || strncasecmp(value, "chunked", 7) != 0;
         hs->transfer_encoding = true;
+    }
     if (has_control(key, key_size) || (value != NULL && has_control(value, value_size)))
         hs->control = true;
     return MHD_YES;
@@ -434,6 +453,10 @@ static enum MHD_Result admit(struct sl_server *srv, struct MHD_Connection *c, co
     if (hs.content_length == 1 && hs.transfer_encoding)
         return reply_error(srv, c, MHD_HTTP_BAD_REQUEST,
                            "Content-Length together with Transfer-Encoding", NULL);
+    /* libmicrohttpd would wait for a body it cannot frame until the deadline. */
+    if (hs.other_coding)
+        return reply_error(srv, c, MHD_HTTP_NOT_IMPLEMENTED, "Transfer-Encoding other than chunked",
+                           NULL);
     if (hs.control)
         return reply_error(srv, c, MHD_HTTP_BAD_REQUEST, "control character in a header", NULL);
 
@@ -443,12 +466,30 @@ static enum MHD_Result admit(struct sl_server *srv, struct MHD_Connection *c, co
     return start_review(srv, c, r, ref, prof, req_cls);
 }
 
+/* Whether the connection agreed on "http/1.0" by ALPN. */
+static bool alpn_is_http10(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *tls =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    gnutls_datum_t proto = {NULL, 0};
+    if (tls == NULL || tls->tls_session == NULL ||
+        gnutls_alpn_get_selected_protocol((gnutls_session_t)tls->tls_session, &proto) != 0)
+        return false;
+    return proto.size == 8 && memcmp(proto.data, "http/1.0", 8) == 0;
+}
+
 /* The first call, after the headers and before any body byte. The policy reference is taken
  * here, once per request, so that every step of the request reads the same policy however
  * many reloads happen meanwhile. */
 static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *c, const char *url,
-                                  const char *method, void **req_cls)
+                                  const char *method, const char *version, void **req_cls)
 {
+    /* HTTP/1.1 only, as the API server speaks it. libmicrohttpd also offers "http/1.0" by
+     * ALPN, and sets its offer after any hook socklock has, so a client may agree on it; its
+     * requests are refused here, as are HTTP/1.0 requests on any connection. */
+    sl_admit_request_begin(srv->admit, admit_entry(c));
+    if (strcmp(version, MHD_HTTP_VERSION_1_1) != 0 || alpn_is_http10(c))
+        return reply_error(srv, c, MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED, "HTTP/1.1 only", NULL);
     struct sl_policyref *ref = sl_policyref_acquire(srv->policies);
     enum MHD_Result ret = admit(srv, c, url, method, ref, req_cls);
     /* Answered at once (no request context): on_completed() will have nothing to release. */
@@ -512,12 +553,19 @@ static enum MHD_Result on_body_complete(struct req *rq, struct MHD_Connection *c
     /* Every JSON value of the review comes from and goes back to this thread's arena at
      * once (alloc.h): malloc and free were a quarter of the server's CPU time, and walking
      * a large review to free each node a fifth of a request's. */
+    /* A large review's values take several times its size: one at a time, so that the
+     * worst case is one large tree, not one per thread (docs/admission.md, "Memory"). */
+    bool large = rq->body.len > LARGE_REVIEW_BYTES;
+    if (large)
+        pthread_mutex_lock(&large_review_lock);
     sl_arena_begin();
     if (rq->prof != NULL)
         sl_review_answer(rq->prof, rq->ep, rq->body.data, rq->body.len, &ans);
     else
         sl_review_answer_routed(rq->policy, NULL, rq->ep, rq->body.data, rq->body.len, &ans);
     sl_arena_end();
+    if (large)
+        pthread_mutex_unlock(&large_review_lock);
     double secs = seconds_since(&start);
     if (ans.http_status == MHD_HTTP_OK) {
         log_review(&ans, rq->ep, secs);
@@ -537,10 +585,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
 {
-    SL_UNUSED(version);
     struct req *rq = *req_cls;
     if (rq == NULL)
-        return first_call(cls, c, url, method, req_cls);
+        return first_call(cls, c, url, method, version, req_cls);
     if (rq->route != ROUTE_VALIDATE && rq->route != ROUTE_MUTATE) {
         *upload_data_size = 0;
         return answer_get(rq->srv, c, rq->route);
@@ -553,8 +600,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    SL_UNUSED(cls);
-    SL_UNUSED(c);
+    struct sl_server *srv = cls;
+    sl_admit_request_end(srv->admit, admit_entry(c));
     switch (toe) {
     case MHD_REQUEST_TERMINATED_COMPLETED_OK:
         break;
@@ -579,7 +626,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (rq == NULL)
         return;
     atomic_fetch_sub(&rq->srv->inflight, rq->reserved);
+    size_t body_cap = rq->body.cap;
     sl_buf_cleanup(&rq->body);
+    /* After a request far above the usual size, the heap's free pages go back (alloc.h). */
+    if (body_cap >= TRIM_AFTER_BYTES)
+        sl_alloc_trim();
     /* Possibly the last request on a policy a reload replaced: then this frees it. */
     sl_policyref_release(rq->ref);
     free(rq);
@@ -589,10 +640,21 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    SL_UNUSED(cls);
-    SL_UNUSED(c);
-    SL_UNUSED(socket_context);
+    struct sl_server *srv = cls;
     sl_metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+    if (toe != MHD_CONNECTION_NOTIFY_STARTED) {
+        /* Before libmicrohttpd closes the descriptor (admit.h). */
+        sl_admit_close(srv->admit, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *addr =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (fd != NULL)
+        *socket_context =
+            sl_admit_open(srv->admit, fd->connect_fd, addr != NULL ? addr->client_addr : NULL);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) SL_PRINTF(2, 0);
@@ -714,6 +776,14 @@ bad:
     return SL_E_USAGE;
 }
 
+/* libmicrohttpd's caps sit above ours, so that a connection past our cap still reaches
+ * sl_admit_open(), which makes room by closing an unserved one (admit.h); the daemon's cap
+ * only stops a flood faster than the closing. It is split among the worker threads. */
+static unsigned daemon_limit(unsigned ours)
+{
+    return ours + ours / 4 + 16;
+}
+
 static enum sl_status start_daemon(struct sl_server *srv, const struct sl_server_config *cfg,
                                    const struct sockaddr *sa, const char *cert, const char *key,
                                    const char *trust, struct sl_error *err)
@@ -739,13 +809,13 @@ static enum sl_status start_daemon(struct sl_server *srv, const struct sl_server
         /* First, so that libmicrohttpd's messages about the later options reach our log. */
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_PRIORITIES,
-        SL_SERVER_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT, srv->limits.connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->limits.per_ip_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, srv->limits.idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
-        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_ARRAY,
-        extra, MHD_OPTION_END);
+        SL_SERVER_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT,
+        daemon_limit(srv->limits.connections), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        daemon_limit(srv->limits.per_ip_connections), MHD_OPTION_CONNECTION_TIMEOUT,
+        srv->limits.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        srv, MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         sl_error_set(err, "--listen %s: cannot start the server (see the messages above)",
                      cfg->listen);
@@ -772,7 +842,8 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
     srv->limits = cfg->policy->limits;
     srv->listen_fd = MHD_INVALID_SOCKET;
     if (srv->limits.idle_timeout_s == 0 || srv->limits.connections == 0 ||
-        srv->limits.per_ip_connections == 0 || srv->limits.max_body_bytes == 0) {
+        srv->limits.head_timeout_s == 0 || srv->limits.per_ip_connections == 0 ||
+        srv->limits.max_body_bytes == 0) {
         sl_error_set(err, "policy limits: connections, per-IP connections, idle timeout and "
                           "body size must be positive");
         rc = SL_E_USAGE;
@@ -784,6 +855,18 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
     rc = parse_listen(cfg->listen, &ss, &sslen, srv, err);
     if (rc != SL_OK)
         goto out;
+    struct sl_admit_limits al = {
+        .connections = srv->limits.connections,
+        .per_ip_connections = srv->limits.per_ip_connections,
+        .head_timeout_s = srv->limits.head_timeout_s,
+        .idle_timeout_s = srv->limits.idle_timeout_s,
+    };
+    srv->admit = sl_admit_new(&al);
+    if (srv->admit == NULL) {
+        sl_error_set(err, "cannot start the connection reaper thread");
+        rc = SL_E_IO;
+        goto out;
+    }
     rc = read_pem(cfg->cert_file, &cert, err);
     if (rc == SL_OK)
         rc = read_secret(cfg->key_file, &key, &key_len, err);
@@ -876,7 +959,9 @@ void sl_server_free(struct sl_server *srv)
         MHD_stop_daemon(srv->daemon);
     if (srv->listen_fd != MHD_INVALID_SOCKET)
         close(srv->listen_fd);
-    /* After the daemon: every request has released its policy reference by now. */
+    /* After the daemon: every request has released its policy reference and every
+     * connection its admission entry by now. */
+    sl_admit_free(srv->admit);
     sl_policyref_holder_free(srv->policies);
     free(srv);
 }
