@@ -233,27 +233,32 @@ $(BUILD)/tests/policyref_bench: $(BUILD)/tests/bench/policyref_bench.o $(BUILD)/
 BENCH_PAYLOADS ?= $(wildcard tests/bench/payloads/*.json) tests/fixtures/reviews/deployment-sockshop.json
 # Coverage-guided fuzzing with clang's libFuzzer, ASan and UBSan, time-boxed per target
 # (FUZZ_SECONDS each; .ci/run runs a short smoke of every target). Targets are the pure
-# modules only (no sockets, no files; manifest.c is linked for its parser, which works on
-# bytes). Seeds: the reviews for the JSON targets, the manifests and policies for the YAML
-# ones; each target's dictionary is tests/fuzz/<target>.dict, or the JSON or YAML one.
+# modules (no sockets, no files; manifest.c is linked for its parser, which works on bytes),
+# and fuzz_http, which serves plain HTTP on loopback with the server's own handlers. Seeds:
+# the reviews for the JSON targets, the manifests and policies for the YAML ones, each
+# target's own corpus; the dictionary is the JSON, YAML or HTTP one.
 # What a run finds stays in build/fuzz; a crash fails the run and its input is kept there
 # as crash-*, to become a fixture and a regression test.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS = $(filter-out src/main.c src/server.c src/cli/%.c src/certgen.c src/metrics.c \
               src/report.c src/log.c,$(LIB_SRCS))
+# The HTTP target runs the server itself (without TLS, on loopback).
+FUZZ_HTTP_SRCS = $(filter-out src/main.c src/cli/%.c,$(LIB_SRCS))
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
              -D_POSIX_C_SOURCE=200809L -Iinclude $(PKG_CFLAGS)
-FUZZ_YAML_TARGETS = fuzz_fix fuzz_yaml fuzz_policy
+FUZZ_YAML_TARGETS = fuzz_fix fuzz_yaml fuzz_policy fuzz_netpol
 FUZZ_PKGS = clang libclang-rt-14-dev
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_PKGS)"
 	@mkdir -p build/fuzz
 	@for t in $(FUZZ_TARGETS); do \
-	  clang $(FUZZ_FLAGS) tests/fuzz/$$t.c $(FUZZ_SRCS) $(PKG_LIBS) -o build/fuzz/$$t || exit 1; \
+	  srcs="$(FUZZ_SRCS)"; [ $$t = fuzz_http ] && srcs="$(FUZZ_HTTP_SRCS)"; \
+	  clang $(FUZZ_FLAGS) tests/fuzz/$$t.c $$srcs $(PKG_LIBS) -o build/fuzz/$$t || exit 1; \
 	done
 	@for t in $(FUZZ_TARGETS); do \
 	  case " $(FUZZ_YAML_TARGETS) " in *" $$t "*) seeds="$(FUZZ_SEEDS_TEXT)"; dict=yaml;; \
 	    *) seeds="$(FUZZ_SEEDS)"; dict=json;; esac; \
+	  if [ $$t = fuzz_http ]; then seeds=; dict=http; fi; \
 	  mkdir -p build/fuzz/corpus-$$t; \
 	  echo "  FUZZ    $$t ($(FUZZ_SECONDS) s)"; \
 	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=1024 \
