@@ -116,19 +116,19 @@ size_t sl_log_json_escape(const char *s, size_t len, char *out, size_t size)
         size_t plen = 0, adv = 1;
         unsigned c = u[i], cp = 0;
         if (c < 0x80) {
-            static const char named[] = {'"', '"',  '\\', '\\', '\n', 'n',  '\r',
-                                         'r', '\t', 't',  '\b', 'b',  '\f', 'f'};
+            /* Each escape JSON names, as the byte it stands for and its two characters. */
+            static const char *const named[] = {"\"\\\"", "\\\\\\", "\n\\n", "\r\\r",
+                                                "\t\\t",  "\b\\b",  "\f\\f"};
             const char *hit = NULL;
-            for (size_t k = 0; k < sizeof(named) && hit == NULL; k += 2)
-                hit = (unsigned char)named[k] == c ? &named[k + 1] : NULL;
+            for (size_t k = 0; k < SL_ARRAY_LEN(named) && hit == NULL; k++)
+                hit = (unsigned char)named[k][0] == c ? named[k] + 1 : NULL;
             if (hit != NULL) {
-                tmp[0] = '\\';
-                tmp[1] = *hit;
+                piece = hit;
                 plen = 2;
             } else if (c < 0x20 || c == 0x7f) {
                 plen = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", c);
             } else {
-                tmp[0] = (char)c;
+                piece = s + i;
                 plen = 1;
             }
         } else {
