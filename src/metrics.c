@@ -24,6 +24,7 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
+#include "socklock/admit.h"
 #include "socklock/buf.h"
 #include "socklock/pss.h"
 
@@ -75,9 +76,11 @@ static const char *const abort_names[SL_ABORT_COUNT_] = {"error", "timeout", "re
                                                          "client_abort", "shutdown"};
 static atomic_ullong aborts[SL_ABORT_COUNT_];
 static atomic_llong connections_open;
-static const char *const reject_names[SL_REJECT_COUNT_] = {"connections", "per_ip",
-                                                           "inflight_budget"};
+static const char *const reject_names[SL_REJECT_COUNT_] = {"per_ip", "limit", "evicted",
+                                                           "head_timeout", "inflight_budget"};
 static atomic_ullong rejected[SL_REJECT_COUNT_];
+/* The admission table that counts the rest (admit.h), while a server runs. */
+static _Atomic(struct sl_admit *) admit_watched;
 
 /* Reloads by result: [0] failures, [1] successes. */
 struct reloads {
@@ -204,6 +207,17 @@ void sl_metrics_count_rejected(enum sl_metrics_reject why)
 {
     if (why < SL_REJECT_COUNT_)
         add(&rejected[why]);
+}
+
+void sl_metrics_watch_admit(struct sl_admit *a)
+{
+    atomic_store(&admit_watched, a);
+}
+
+void sl_metrics_unwatch_admit(struct sl_admit *a)
+{
+    struct sl_admit *was = a;
+    atomic_compare_exchange_strong(&admit_watched, &was, NULL);
 }
 
 static void policy_now_in_force(void)
@@ -466,11 +480,22 @@ static void render_connections(struct sl_buf *b)
     sl_buf_printf(b, "socklock_connections_open %lld\n",
                   atomic_load_explicit(&connections_open, memory_order_relaxed));
     family(b, "socklock_connections_rejected_total", "counter",
-           "Connections refused, or closed before their request was read, by the limit that "
-           "was reached.");
+           "Connections refused or closed early, by reason: over the per-IP or global cap, "
+           "evicted unserved to make room, no request head in time, in-flight budget spent.");
+    unsigned long long n[SL_REJECT_COUNT_];
+    for (size_t i = 0; i < SL_REJECT_COUNT_; i++)
+        n[i] = load(&rejected[i]);
+    /* The table's counts, by the name of each of its reasons. */
+    const struct sl_admit *a = atomic_load(&admit_watched);
+    for (int r = 0; a != NULL && r < SL_ADMIT_NREASONS; r++) {
+        const char *name = sl_admit_reason_name((enum sl_admit_reason)r);
+        for (size_t i = 0; i < SL_REJECT_COUNT_; i++)
+            if (strcmp(name, reject_names[i]) == 0)
+                n[i] += sl_admit_rejected(a, (enum sl_admit_reason)r);
+    }
     for (size_t i = 0; i < SL_REJECT_COUNT_; i++)
         sl_buf_printf(b, "socklock_connections_rejected_total{reason=\"%s\"} %llu\n",
-                      reject_names[i], load(&rejected[i]));
+                      reject_names[i], n[i]);
 }
 
 /* One reloads-by-result counter family. */

@@ -52,6 +52,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
+#include "socklock/admit.h"
 #include "socklock/alloc.h"
 #include "socklock/buf.h"
 #include "socklock/certgen.h"
@@ -70,6 +71,7 @@ struct sl_server {
     struct MHD_Daemon *daemon;
     struct sl_policyref_holder *policies; /* the policy in force; sl_server_set_policy() swaps */
     struct sl_limits limits;              /* copied from the initial policy, fixed */
+    struct sl_admit *admit;               /* which connections stay (admit.h) */
     bool mtls;
     atomic_bool ready;
     atomic_bool draining;
@@ -139,6 +141,14 @@ unsigned sl_server_parse_timeout(const char *value, unsigned max_s)
     if (s == 0 || s > max_s)
         return max_s;
     return (unsigned)s;
+}
+
+/* The connection's admission entry (NULL when libmicrohttpd gave no descriptor). */
+static struct sl_admit_conn *admit_entry(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info != NULL ? info->socket_context : NULL;
 }
 
 /* ---- answers ---------------------------------------------------------------------- */
@@ -445,6 +455,7 @@ static enum MHD_Result admit(struct sl_server *srv, struct MHD_Connection *c, co
 static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *c, const char *url,
                                   const char *method, void **req_cls)
 {
+    sl_admit_request_begin(srv->admit, admit_entry(c));
     struct sl_policyref *ref = sl_policyref_acquire(srv->policies);
     enum MHD_Result ret = admit(srv, c, url, method, ref, req_cls);
     /* Answered at once (no request context): on_completed() will have nothing to release. */
@@ -510,7 +521,9 @@ static void log_review(const struct sl_answer *ans, double secs)
         SL_LOG_F_STR("user", ans->user),
         SL_LOG_F_STR("profile", ans->profile),
         SL_LOG_F_STR("mode", sl_policy_mode_name(ans->mode)),
-        SL_LOG_F_STR("verdict", !ans->allowed ? "denied" : ans->patched ? "patched" : "allowed"),
+        SL_LOG_F_STR("verdict", !ans->allowed  ? "denied"
+                                : ans->patched ? "patched"
+                                               : "allowed"),
         SL_LOG_F_BOOL("evaluated", ans->evaluated),
         SL_LOG_F_LIST("checks", checks, nchecks),
         SL_LOG_F_LIST("waived", waived, nwaived),
@@ -580,8 +593,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    SL_UNUSED(cls);
-    SL_UNUSED(c);
+    struct sl_server *srv = cls;
+    sl_admit_request_end(srv->admit, admit_entry(c));
     switch (toe) {
     case MHD_REQUEST_TERMINATED_COMPLETED_OK:
         break;
@@ -625,24 +638,38 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
                           enum MHD_ConnectionNotificationCode toe)
 {
     struct sl_server *srv = cls;
-    SL_UNUSED(c);
-    SL_UNUSED(socket_context);
     bool started = toe == MHD_CONNECTION_NOTIFY_STARTED;
     if (started)
         atomic_fetch_add(&srv->open, 1);
     else
         atomic_fetch_sub(&srv->open, 1);
     sl_metrics_connection(started ? 1 : -1);
+    if (!started) {
+        /* Before libmicrohttpd closes the descriptor (admit.h). */
+        sl_admit_close(srv->admit, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *addr =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (fd != NULL)
+        *socket_context =
+            sl_admit_open(srv->admit, fd->connect_fd, addr != NULL ? addr->client_addr : NULL);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) SL_PRINTF(2, 0);
 
+static unsigned daemon_limit(unsigned ours);
+
 /* libmicrohttpd's own messages ("Server reached connection limit", TLS failures).
  *
- * A refused connection is counted here, since libmicrohttpd tells of it nowhere else. It
- * words the global and the per-IP limit alike; it stops accepting at the global limit (new
- * connections wait in the listen backlog), so a refusal while fewer connections than that
- * limit are open is the per-IP one. */
+ * The admission table (admit.h) refuses and closes connections at socklock's limits and
+ * counts them; libmicrohttpd's caps sit above those and refuse only a flood faster than the
+ * table closes. Such a refusal is counted here, since libmicrohttpd tells of it nowhere
+ * else. It words its global and per-IP caps alike; a refusal while fewer connections than
+ * its global cap are open is the per-IP one. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct sl_server *srv = cls;
@@ -653,9 +680,9 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
         msg[--n] = '\0';
     static const char limit[] = "Server reached connection limit";
     if (strncmp(msg, limit, sizeof(limit) - 1) == 0)
-        sl_metrics_count_rejected(atomic_load(&srv->open) < srv->limits.connections
+        sl_metrics_count_rejected(atomic_load(&srv->open) < daemon_limit(srv->limits.connections)
                                       ? SL_REJECT_PER_IP
-                                      : SL_REJECT_CONNECTIONS);
+                                      : SL_REJECT_LIMIT);
     sl_log_warnx("libmicrohttpd: %s", msg);
 }
 
@@ -764,6 +791,14 @@ bad:
     return SL_E_USAGE;
 }
 
+/* libmicrohttpd's caps sit above ours, so that a connection past our cap still reaches
+ * sl_admit_open(), which makes room by closing an unserved one (admit.h); the daemon's cap
+ * only stops a flood faster than the closing. It is split among the worker threads. */
+static unsigned daemon_limit(unsigned ours)
+{
+    return ours + ours / 4 + 16;
+}
+
 static enum sl_status start_daemon(struct sl_server *srv, const struct sl_server_config *cfg,
                                    const struct sockaddr *sa, const char *cert, const char *key,
                                    const char *trust, struct sl_error *err)
@@ -789,13 +824,13 @@ static enum sl_status start_daemon(struct sl_server *srv, const struct sl_server
         /* First, so that libmicrohttpd's messages about the later options reach our log. */
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_PRIORITIES,
-        SL_SERVER_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT, srv->limits.connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->limits.per_ip_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, srv->limits.idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
-        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_ARRAY,
-        extra, MHD_OPTION_END);
+        SL_SERVER_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT,
+        daemon_limit(srv->limits.connections), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        daemon_limit(srv->limits.per_ip_connections), MHD_OPTION_CONNECTION_TIMEOUT,
+        srv->limits.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        srv, MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         sl_error_set(err, "--listen %s: cannot start the server (see the messages above)",
                      cfg->listen);
@@ -822,7 +857,8 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
     srv->limits = cfg->policy->limits;
     srv->listen_fd = MHD_INVALID_SOCKET;
     if (srv->limits.idle_timeout_s == 0 || srv->limits.connections == 0 ||
-        srv->limits.per_ip_connections == 0 || srv->limits.max_body_bytes == 0) {
+        srv->limits.head_timeout_s == 0 || srv->limits.per_ip_connections == 0 ||
+        srv->limits.max_body_bytes == 0) {
         sl_error_set(err, "policy limits: connections, per-IP connections, idle timeout and "
                           "body size must be positive");
         rc = SL_E_USAGE;
@@ -834,6 +870,19 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
     rc = parse_listen(cfg->listen, &ss, &sslen, srv, err);
     if (rc != SL_OK)
         goto out;
+    struct sl_admit_limits al = {
+        .connections = srv->limits.connections,
+        .per_ip_connections = srv->limits.per_ip_connections,
+        .head_timeout_s = srv->limits.head_timeout_s,
+        .idle_timeout_s = srv->limits.idle_timeout_s,
+    };
+    srv->admit = sl_admit_new(&al);
+    if (srv->admit == NULL) {
+        sl_error_set(err, "cannot start the connection reaper thread");
+        rc = SL_E_IO;
+        goto out;
+    }
+    sl_metrics_watch_admit(srv->admit);
     rc = read_pem(cfg->cert_file, &cert, err);
     if (rc == SL_OK)
         rc = read_secret(cfg->key_file, &key, &key_len, err);
@@ -934,7 +983,10 @@ void sl_server_free(struct sl_server *srv)
         MHD_stop_daemon(srv->daemon);
     if (srv->listen_fd != MHD_INVALID_SOCKET)
         close(srv->listen_fd);
-    /* After the daemon: every request has released its policy reference by now. */
+    /* After the daemon: every request has released its policy reference and every
+     * connection its admission entry by now. */
+    sl_metrics_unwatch_admit(srv->admit);
+    sl_admit_free(srv->admit);
     sl_policyref_holder_free(srv->policies);
     free(srv);
 }

@@ -4,17 +4,21 @@
  * scrape would see; promtool checks the text too. The counters are process-wide and keep
  * counting across tests (CK_FORK=no under valgrind), so every test compares a scrape taken
  * after its counts with one taken before. */
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <check.h>
 
+#include "socklock/admit.h"
 #include "socklock/alloc.h"
 #include "socklock/metrics.h"
 #include "socklock/pss.h"
@@ -346,9 +350,12 @@ START_TEST(test_metrics_exposition_has_every_series_once)
         value(&m, key);
     }
     value(&m, CONNS);
-    value(&m, REJECTED "{reason=\"connections\"}");
-    value(&m, REJECTED "{reason=\"per_ip\"}");
-    value(&m, REJECTED "{reason=\"inflight_budget\"}");
+    static const char *const rejections[] = {"per_ip", "limit", "evicted", "head_timeout",
+                                             "inflight_budget"};
+    for (size_t i = 0; i < SL_ARRAY_LEN(rejections); i++) {
+        snprintf(key, sizeof(key), REJECTED "{reason=\"%s\"}", rejections[i]);
+        value(&m, key);
+    }
     value(&m, RELOADS "{result=\"success\"}");
     value(&m, RELOADS "{result=\"failure\"}");
     value(&m, LOADED);
@@ -364,7 +371,8 @@ START_TEST(test_metrics_exposition_has_every_series_once)
     /* Nothing else: label values come from closed sets, never from requests. */
     ck_assert_uint_eq(m.n - count_prefix(&m, DECIDED "{"),
                       1 + SL_ARRAY_LEN(codes) + 1 + SL_ARRAY_LEN(endpoints) * (NBUCKETS + 2) +
-                          2 * nchecks + 2 + SL_ARRAY_LEN(reasons) + 1 + 3 + 2 + 2 + 6);
+                          2 * nchecks + 2 + SL_ARRAY_LEN(reasons) + 1 + SL_ARRAY_LEN(rejections) +
+                          2 + 2 + 6);
 }
 END_TEST
 
@@ -578,7 +586,7 @@ START_TEST(test_metrics_in_flight_and_rejections)
     scrape(&before);
     sl_metrics_request_in_flight(+1);
     sl_metrics_request_in_flight(+1);
-    sl_metrics_count_rejected(SL_REJECT_CONNECTIONS);
+    sl_metrics_count_rejected(SL_REJECT_LIMIT);
     sl_metrics_count_rejected(SL_REJECT_PER_IP);
     sl_metrics_count_rejected(SL_REJECT_PER_IP);
     sl_metrics_count_rejected(SL_REJECT_INFLIGHT_BUDGET);
@@ -586,7 +594,7 @@ START_TEST(test_metrics_in_flight_and_rejections)
     scrape(&mid);
     static const struct move want[] = {
         {INFLIGHT, 2},
-        {REJECTED "{reason=\"connections\"}", 1},
+        {REJECTED "{reason=\"limit\"}", 1},
         {REJECTED "{reason=\"per_ip\"}", 2},
         {REJECTED "{reason=\"inflight_budget\"}", 1},
     };
@@ -675,6 +683,42 @@ START_TEST(test_metrics_policy_reloads_by_result)
     ck_assert(delta(&before, &after, RELOADS "{result=\"failure\"}") == 0);
     ck_assert(value(&after, LAST_OK) == 1);
     ck_assert(value(&after, LOADED) >= value(&before, LOADED));
+}
+END_TEST
+
+START_TEST(test_metrics_adds_the_admission_tables_counts)
+{
+    /* The server's connection table counts its own refusals: a scrape adds them while the
+     * table is watched, under the same reason names. */
+    struct sl_admit_limits l = {
+        .connections = 8, .per_ip_connections = 1, .head_timeout_s = 60, .idle_timeout_s = 60};
+    struct sl_admit *a = sl_admit_new(&l);
+    ck_assert_ptr_nonnull(a);
+    struct scrape before, mid, after;
+    scrape(&before);
+    sl_metrics_watch_admit(a);
+    int sv[2][2];
+    struct sl_admit_conn *c[2];
+    struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(40000)};
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
+        c[i] = sl_admit_open(a, sv[i][0], (const struct sockaddr *)&in);
+    }
+    scrape(&mid);
+    static const struct move want[] = {{REJECTED "{reason=\"per_ip\"}", 1}};
+    expect_moves(&before, &mid, want, 1, 0);
+    /* Another table's end changes nothing; this one's unwatches it. */
+    sl_metrics_unwatch_admit(NULL);
+    sl_metrics_unwatch_admit(a);
+    scrape(&after);
+    expect_moves(&before, &after, want, 0, 0);
+    for (int i = 0; i < 2; i++) {
+        sl_admit_close(a, c[i]);
+        close(sv[i][0]);
+        close(sv[i][1]);
+    }
+    sl_admit_free(a);
 }
 END_TEST
 
@@ -772,6 +816,7 @@ Suite *suite_metrics(void)
     tcase_add_test(tc, test_metrics_duration_series_by_endpoint);
     tcase_add_test(tc, test_metrics_counts_decisions_in_psa_vocabulary);
     tcase_add_test(tc, test_metrics_in_flight_and_rejections);
+    tcase_add_test(tc, test_metrics_adds_the_admission_tables_counts);
     tcase_add_test(tc, test_metrics_counts_aborts_by_reason);
     tcase_add_test(tc, test_metrics_connections_gauge_goes_up_and_down);
     tcase_add_test(tc, test_metrics_policy_reloads_by_result);

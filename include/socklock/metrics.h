@@ -20,10 +20,15 @@ enum sl_metrics_abort {
     SL_ABORT_COUNT_
 };
 
-/* Why the server refused a connection, or closed one without reading its request. */
+/* Why the server refused a connection, or closed one early: the `reason` label of
+ * socklock_connections_rejected_total. The first four are the admission table's own
+ * (admit.h), which it counts; the server counts libmicrohttpd's refusals at its caps as
+ * PER_IP or LIMIT, and INFLIGHT_BUDGET. */
 enum sl_metrics_reject {
-    SL_REJECT_CONNECTIONS,     /* limits.connections were open */
-    SL_REJECT_PER_IP,          /* limits.perIPConnections were open from that address */
+    SL_REJECT_PER_IP,          /* over the per-IP cap */
+    SL_REJECT_LIMIT,           /* at the global cap */
+    SL_REJECT_EVICTED,         /* not yet served, closed to make room */
+    SL_REJECT_HEAD_TIMEOUT,    /* no complete request head in time */
     SL_REJECT_INFLIGHT_BUDGET, /* limits.inflightBodyBytes were reserved by other requests */
     SL_REJECT_COUNT_
 };
@@ -62,6 +67,13 @@ void sl_metrics_connection(int delta);
 
 /* Counts one connection refused or closed for `why`. */
 void sl_metrics_count_rejected(enum sl_metrics_reject why);
+
+/* The connection table whose refusals and evictions /metrics adds to its own counts: the
+ * server's, from its start to before it frees the table (unwatch does nothing for a table
+ * not watched). */
+struct sl_admit;
+void sl_metrics_watch_admit(struct sl_admit *a);
+void sl_metrics_unwatch_admit(struct sl_admit *a);
 
 /* The policy in force was loaded just now, at start (which is not counted as a reload): the
  * last-success timestamp is now and the last reload counts as successful. */

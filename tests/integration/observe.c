@@ -413,7 +413,7 @@ START_TEST(test_refused_connection_counted)
     }
     ck_assert_ptr_nonnull(after);
     ck_assert(series(after, "socklock_connections_rejected_total{reason=\"per_ip\"}") >= 1);
-    ck_assert(series(after, "socklock_connections_rejected_total{reason=\"connections\"}") == 0);
+    ck_assert(series(after, "socklock_connections_rejected_total{reason=\"limit\"}") == 0);
     it_server_kill(&s);
     free(after);
 }
