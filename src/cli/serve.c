@@ -240,7 +240,10 @@ static int run_server(const struct sl_server_config *cfg, const char *policy_pat
     struct sl_error err = {0};
     struct sl_server *srv = NULL;
     if (sl_server_start(cfg, &srv, &err) != SL_OK) {
-        cli_print_error(&err);
+        /* In the log's format, so a collector sees why the pod is crash-looping. */
+        char msg[1024];
+        sl_error_format(&err, msg, sizeof(msg));
+        sl_log_errorx("cannot serve: %s", msg);
         return SL_EXIT_ERROR;
     }
     sl_metrics_policy_loaded();

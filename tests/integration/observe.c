@@ -243,6 +243,28 @@ START_TEST(test_log_format_text_and_level)
 }
 END_TEST
 
+START_TEST(test_start_failure_is_an_error_line)
+{
+    /* A server that cannot start says why in one JSON line at level error, then exits 2. */
+    const char *argv[] = {tu_socklock_bin(),      "serve", "--listen", "127.0.0.1:0", "--cert",
+                          "/nonexistent/tls.crt", "--key", it_env.key, NULL};
+    char err[700];
+    snprintf(err, sizeof(err), "%s/observe-fail.log", it_env.dir);
+    ck_assert_int_eq(it_run(argv, NULL, err, IT_HANG_GUARD), 2);
+    size_t len = 0;
+    char *text = tu_read_file(err, &len);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(len > 0 && strchr(text, '\n') == text + len - 1, "not one line: %s", text);
+    json_error_t e;
+    json_t *doc = json_loadb(text, len - 1, JSON_REJECT_DUPLICATES, &e);
+    ck_assert_msg(json_is_object(doc), "not JSON: %s", text);
+    ck_assert_str_eq(s_of(doc, "level"), "error");
+    ck_assert_ptr_nonnull(strstr(s_of(doc, "msg"), "/nonexistent/tls.crt"));
+    json_decref(doc);
+    free(text);
+}
+END_TEST
+
 /* One scrape of /metrics. */
 static char *scrape(unsigned port)
 {
@@ -426,6 +448,7 @@ Suite *it_suite_observe(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_decision_log_json_over_tls);
     tcase_add_test(tc, test_log_format_text_and_level);
+    tcase_add_test(tc, test_start_failure_is_an_error_line);
     tcase_add_test(tc, test_metrics_move_and_pass_promtool);
     tcase_add_test(tc, test_refused_connection_counted);
     suite_add_tcase(s, tc);
