@@ -11,7 +11,11 @@ TEST_PKGS = check libcurl
 # the compiler, the libraries, and the tools the tests drive.
 DEB_PKGS  = gcc libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libssl-dev \
             libgnutls28-dev check libcurl4-openssl-dev python3 python3-yaml python3-jsonpatch \
-            valgrind curl openssl ca-certificates golang-go golang-github-evanphx-json-patch-dev prometheus
+            valgrind curl openssl ca-certificates golang-go golang-github-evanphx-json-patch-dev prometheus \
+            slowhttptest testssl.sh
+# The deploy/ tests render the kustomizations with `kubectl kustomize`: any kubectl will do,
+# Debian's (1.20, kustomize v2.0.3) when there is none.
+DEB_PKGS += $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-client)
 
 ifeq ($(SANITIZE),1)
 VARIANT  ?= asan
@@ -68,7 +72,7 @@ UNITS     = $(BUILD)/tests/run_units
 INTEG     = $(BUILD)/tests/run_integration
 
 .PHONY: all run test deps install clean format format-check units integration bench valgrind fuzz \
-        lint tsan replay FORCE
+        lint tsan replay rootfs deploy-certs FORCE
 FORCE:
 .DEFAULT_GOAL := all
 
@@ -133,6 +137,29 @@ deps:
 	  fi; \
 	fi
 
+# The image's root filesystem (Dockerfile): the binary without its debug symbols; exactly the
+# shared libraries it loads as ldd resolves them, copied as files (no links), and the ELF
+# interpreter, executable (the kernel refuses to load one that is not); the passwd and group
+# entries of the user it runs as. No shell, no package manager, nothing else:
+# tests/cli/rootfs_chroot.sh runs it as the image would. `make test` makes it from the release
+# build whatever the variant, as the Dockerfile does.
+ROOTFS = build/rootfs
+rootfs: $(BIN)
+	$(Q)rm -rf $(ROOTFS) && mkdir -p $(ROOTFS)/usr/local/bin $(ROOTFS)/etc
+	$(Q)install -m 0755 -s $(BIN) $(ROOTFS)/usr/local/bin/socklock
+	$(Q)ldd $(BIN) | awk '$$1 ~ /^\// { print "0755", $$1 } $$2 == "=>" && $$3 ~ /^\// { print "0644", $$3 }' \
+	    > $(ROOTFS).list && [ -s $(ROOTFS).list ] || { echo "rootfs: ldd $(BIN) failed"; exit 1; }
+	$(Q)while read -r mode lib; do install -D -m $$mode $$lib $(ROOTFS)$$lib || exit 1; done < $(ROOTFS).list
+	$(Q)rm -f $(ROOTFS).list
+	$(Q)echo 'socklock:x:10001:10001:socklock:/nonexistent:/nonexistent' > $(ROOTFS)/etc/passwd
+	$(Q)echo 'socklock:x:10001:' > $(ROOTFS)/etc/group
+	@echo "  ROOTFS  $(ROOTFS): $$(find $(ROOTFS) -type f | wc -l) files, $$(du -sh $(ROOTFS) | cut -f1)"
+
+# The static overlays' certificate and caBundle (deploy/static/generate.sh), into folders git
+# ignores. RENEW=1 makes new ones, trusting the old CA too until it is removed.
+deploy-certs: $(BIN)
+	SOCKLOCK_BIN=$(CURDIR)/$(BIN) sh deploy/static/generate.sh
+
 # Dev certificates are made once, by socklock itself, into certs/ (ignored by git).
 certs/tls.crt: | $(BIN)
 	$(BIN) certs --out certs --days 30
@@ -163,7 +190,7 @@ $(SHIM): tests/tools/shim/replace_on_fsync.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -shared -fPIC -O1 -o $@ $< -ldl
 TEST_ENV = SOCKLOCK_BIN=$(BIN) SOCKLOCK_JSONPATCH=$(CURDIR)/$(JSONPATCH)
-CLI_ENV  = SOCKLOCK_BIN=$(BIN) SOCKLOCK_SHIM=$(CURDIR)/$(SHIM)
+CLI_ENV  = SOCKLOCK_BIN=$(BIN) SOCKLOCK_SHIM=$(CURDIR)/$(SHIM) SOCKLOCK_ROOTFS=$(CURDIR)/$(ROOTFS)
 
 # Every fuzz target also builds as a plain program (tests/fuzz/replay.c) that replays its
 # corpus: the fixtures, the vendored AdmissionReviews and what tests/fuzz/corpus keeps. make
@@ -185,6 +212,7 @@ replay: $(REPLAYS)
 
 test: deps
 	$(MAKE) --no-print-directory $(BIN) $(UNITS) $(INTEG) $(JSONPATCH) $(SHIM) $(REPLAYS)
+	$(MAKE) --no-print-directory VARIANT=release rootfs
 	@if [ "$(VARIANT)" = release ]; then cp $(BIN) ./socklock.tmp && mv -f ./socklock.tmp ./socklock; fi
 	$(TEST_ENV) $(UNITS)
 	SOCKLOCK_BIN=$(BIN) $(INTEG)

@@ -37,6 +37,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -64,7 +65,11 @@
 #define CONNECTION_MEMORY_LIMIT ((size_t)64 * 1024) /* caps the header block: 431 / 414 beyond */
 #define THREAD_STACK_SIZE \
     ((size_t)1024 * 1024) /* parsing recurses at most 128 deep; room for ASan */
-#define PEM_MAX ((size_t)1024 * 1024)
+#define PEM_MAX            ((size_t)1024 * 1024)
+#define TRIM_AFTER_BYTES   ((size_t)1024 * 1024) /* a body this large: trim the heap after it */
+#define LARGE_REVIEW_BYTES ((size_t)1024 * 1024) /* reviews above this are judged one at a time */
+
+static pthread_mutex_t large_review_lock = PTHREAD_MUTEX_INITIALIZER;
 #define KEY_MAX ((size_t)64 * 1024)
 
 struct sl_server {
@@ -213,7 +218,8 @@ static enum MHD_Result reply_busy(struct MHD_Connection *c)
 struct header_scan {
     unsigned content_length; /* how many Content-Length headers */
     bool transfer_encoding;
-    bool control; /* a control character in a name or value */
+    bool other_coding; /* a Transfer-Encoding other than exactly "chunked" */
+    bool control;      /* a control character in a name or value */
 };
 
 static bool has_control(const char *s, size_t n)
@@ -233,8 +239,11 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
     SL_UNUSED(kind);
     if (key_size == 14 && strncasecmp(key, "Content-Length", 14) == 0)
         hs->content_length++;
-    if (key_size == 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0)
+    if (key_size == 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0) {
+        hs->other_coding = hs->other_coding || hs->transfer_encoding || value == NULL ||
+                           value_size != 7 || strncasecmp(value, "chunked", 7) != 0;
         hs->transfer_encoding = true;
+    }
     if (has_control(key, key_size) || (value != NULL && has_control(value, value_size)))
         hs->control = true;
     return MHD_YES;
@@ -440,6 +449,10 @@ static enum MHD_Result admit(struct sl_server *srv, struct MHD_Connection *c, co
     if (hs.content_length == 1 && hs.transfer_encoding)
         return reply_error(srv, c, MHD_HTTP_BAD_REQUEST,
                            "Content-Length together with Transfer-Encoding", NULL);
+    /* libmicrohttpd would wait for a body it cannot frame until the deadline. */
+    if (hs.other_coding)
+        return reply_error(srv, c, MHD_HTTP_NOT_IMPLEMENTED, "Transfer-Encoding other than chunked",
+                           NULL);
     if (hs.control)
         return reply_error(srv, c, MHD_HTTP_BAD_REQUEST, "control character in a header", NULL);
 
@@ -449,13 +462,30 @@ static enum MHD_Result admit(struct sl_server *srv, struct MHD_Connection *c, co
     return start_review(srv, c, r, ref, prof, req_cls);
 }
 
+/* Whether the connection agreed on "http/1.0" by ALPN. */
+static bool alpn_is_http10(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *tls =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    gnutls_datum_t proto = {NULL, 0};
+    if (tls == NULL || tls->tls_session == NULL ||
+        gnutls_alpn_get_selected_protocol((gnutls_session_t)tls->tls_session, &proto) != 0)
+        return false;
+    return proto.size == 8 && memcmp(proto.data, "http/1.0", 8) == 0;
+}
+
 /* The first call, after the headers and before any body byte. The policy reference is taken
  * here, once per request, so that every step of the request reads the same policy however
  * many reloads happen meanwhile. */
 static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *c, const char *url,
-                                  const char *method, void **req_cls)
+                                  const char *method, const char *version, void **req_cls)
 {
+    /* HTTP/1.1 only, as the API server speaks it. libmicrohttpd also offers "http/1.0" by
+     * ALPN, and sets its offer after any hook socklock has, so a client may agree on it; its
+     * requests are refused here, as are HTTP/1.0 requests on any connection. */
     sl_admit_request_begin(srv->admit, admit_entry(c));
+    if (strcmp(version, MHD_HTTP_VERSION_1_1) != 0 || alpn_is_http10(c))
+        return reply_error(srv, c, MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED, "HTTP/1.1 only", NULL);
     struct sl_policyref *ref = sl_policyref_acquire(srv->policies);
     enum MHD_Result ret = admit(srv, c, url, method, ref, req_cls);
     /* Answered at once (no request context): on_completed() will have nothing to release. */
@@ -547,12 +577,19 @@ static enum MHD_Result on_body_complete(struct req *rq, struct MHD_Connection *c
     /* Every JSON value of the review comes from and goes back to this thread's arena at
      * once (alloc.h): malloc and free were a quarter of the server's CPU time, and walking
      * a large review to free each node a fifth of a request's. */
+    /* A large review's values take several times its size: one at a time, so that the
+     * worst case is one large tree, not one per thread (docs/admission.md, "Memory"). */
+    bool large = rq->body.len > LARGE_REVIEW_BYTES;
+    if (large)
+        pthread_mutex_lock(&large_review_lock);
     sl_arena_begin();
     if (rq->prof != NULL)
         sl_review_answer(rq->prof, rq->ep, rq->body.data, rq->body.len, &ans);
     else
         sl_review_answer_routed(rq->policy, NULL, rq->ep, rq->body.data, rq->body.len, &ans);
     sl_arena_end();
+    if (large)
+        pthread_mutex_unlock(&large_review_lock);
     double secs = seconds_since(&start);
     if (ans.http_status == MHD_HTTP_OK) {
         log_review(&ans, secs);
@@ -577,10 +614,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
 {
-    SL_UNUSED(version);
     struct req *rq = *req_cls;
     if (rq == NULL)
-        return first_call(cls, c, url, method, req_cls);
+        return first_call(cls, c, url, method, version, req_cls);
     if (rq->route != ROUTE_VALIDATE && rq->route != ROUTE_MUTATE) {
         *upload_data_size = 0;
         return answer_get(rq->srv, c, rq->route);
@@ -626,7 +662,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (rq->route != ROUTE_NONE)
         sl_metrics_observe_request(ep[rq->route], seconds_since(&rq->started));
     atomic_fetch_sub(&rq->srv->inflight, rq->reserved);
+    size_t body_cap = rq->body.cap;
     sl_buf_cleanup(&rq->body);
+    /* After a request far above the usual size, the heap's free pages go back (alloc.h). */
+    if (body_cap >= TRIM_AFTER_BYTES)
+        sl_alloc_trim();
     /* Possibly the last request on a policy a reload replaced: then this frees it. */
     sl_policyref_release(rq->ref);
     free(rq);

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "socklock/alloc.h"
 #include "socklock/cli.h"
 #include "socklock/cpus.h"
 #include "socklock/log.h"
@@ -237,6 +238,7 @@ static int run_server(const struct sl_server_config *cfg, const char *policy_pat
     signal(SIGPIPE, SIG_IGN);
 
     raise_fd_limit(&cfg->policy->limits);
+    sl_alloc_tune_for_server();
     struct sl_error err = {0};
     struct sl_server *srv = NULL;
     if (sl_server_start(cfg, &srv, &err) != SL_OK) {
