@@ -81,6 +81,7 @@ struct sl_server {
     atomic_bool ready;
     atomic_bool draining;
     atomic_size_t inflight; /* body bytes reserved by requests in progress */
+    atomic_uint open;       /* connections accepted and not yet closed */
     MHD_socket listen_fd;   /* set by sl_server_stop() once quiesced */
     unsigned port;
     char host[INET6_ADDRSTRLEN + 2];
@@ -100,6 +101,7 @@ struct req {
     struct sl_buf body;
     size_t reserved;          /* bytes of srv->inflight this request holds */
     struct timespec deadline; /* CLOCK_MONOTONIC */
+    struct timespec started;  /* CLOCK_MONOTONIC, its headers read: the duration metric */
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -121,18 +123,6 @@ static double seconds_since(const struct timespec *t)
 {
     struct timespec n = now_mono();
     return (double)(n.tv_sec - t->tv_sec) + (double)(n.tv_nsec - t->tv_nsec) / 1e9;
-}
-
-/* Copies s for a log line: bounded, with anything outside printable ASCII replaced, so
- * request data can never forge or split log lines. */
-static void log_safe(char *out, size_t size, const char *s)
-{
-    size_t i = 0;
-    for (; s != NULL && s[i] != '\0' && i + 1 < size; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[i] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
-    }
-    out[i] = '\0';
 }
 
 unsigned sl_server_parse_timeout(const char *value, unsigned max_s)
@@ -219,6 +209,7 @@ static enum MHD_Result reply_busy(struct MHD_Connection *c)
     enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
     MHD_destroy_response(resp);
     sl_metrics_count_request(MHD_HTTP_SERVICE_UNAVAILABLE);
+    sl_metrics_count_rejected(SL_REJECT_INFLIGHT_BUDGET);
     return ret;
 }
 
@@ -344,6 +335,19 @@ static bool reserve(struct sl_server *srv, size_t want)
     return true;
 }
 
+/* A request context: it holds ref, and counts as in flight until on_completed() frees it. */
+static struct req *new_req(struct sl_server *srv, enum route r, struct sl_policyref *ref)
+{
+    struct req *rq = sl_xcalloc(1, sizeof(*rq));
+    rq->srv = srv;
+    rq->route = r;
+    rq->ref = ref;
+    rq->policy = sl_policyref_policy(ref);
+    rq->started = now_mono();
+    sl_metrics_request_in_flight(+1);
+    return rq;
+}
+
 /* Health endpoints: an answer queued in the first call ends the connection (libmicrohttpd
  * discards the rest of the request), so requests without a body are answered in the next
  * call and keep their connection alive. */
@@ -355,11 +359,7 @@ static enum MHD_Result start_get(struct sl_server *srv, struct MHD_Connection *c
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (hs->transfer_encoding || (cl != NULL && strcmp(cl, "0") != 0))
         return answer_get(srv, c, r);
-    struct req *rq = sl_xcalloc(1, sizeof(*rq));
-    rq->srv = srv;
-    rq->route = r;
-    rq->ref = ref;
-    rq->policy = sl_policyref_policy(ref);
+    struct req *rq = new_req(srv, r, ref);
     sl_buf_init(&rq->body, 0);
     *req_cls = rq;
     return MHD_YES;
@@ -394,11 +394,7 @@ static enum MHD_Result start_review(struct sl_server *srv, struct MHD_Connection
     if (declared > 0 && !reserve(srv, declared))
         return reply_busy(c);
 
-    struct req *rq = sl_xcalloc(1, sizeof(*rq));
-    rq->srv = srv;
-    rq->route = r;
-    rq->ref = ref;
-    rq->policy = sl_policyref_policy(ref);
+    struct req *rq = new_req(srv, r, ref);
     rq->prof = prof;
     rq->ep = r == ROUTE_MUTATE ? SL_EP_MUTATE : SL_EP_VALIDATE;
     rq->reserved = declared;
@@ -512,6 +508,7 @@ static enum MHD_Result on_upload(struct req *rq, const char *data, size_t *size)
         size_t more = rq->body.len + n - rq->reserved;
         if (!reserve(rq->srv, more)) {
             sl_log_warnx("in-flight body budget spent; closing the connection");
+            sl_metrics_count_rejected(SL_REJECT_INFLIGHT_BUDGET);
             return MHD_NO;
         }
         rq->reserved += more;
@@ -524,23 +521,50 @@ static enum MHD_Result on_upload(struct req *rq, const char *data, size_t *size)
     return MHD_YES;
 }
 
-static void log_review(const struct sl_answer *ans, enum sl_endpoint ep, double secs)
+/* The decision log: one line per answered review, with what was asked, by whom, under
+ * which profile, and what was answered; never the object itself (pod specs carry
+ * environment variables and secrets). */
+static void log_review(const struct sl_answer *ans, double secs)
 {
-    char uid[130], kind[65], ns[255], name[255], op[17];
-    log_safe(uid, sizeof(uid), ans->uid);
-    log_safe(kind, sizeof(kind), ans->kind);
-    log_safe(ns, sizeof(ns), ans->namespace_);
-    log_safe(name, sizeof(name), ans->name);
-    log_safe(op, sizeof(op), ans->operation);
-    char profile[65], exceptions[257];
-    log_safe(profile, sizeof(profile), ans->profile);
-    log_safe(exceptions, sizeof(exceptions), ans->exceptions);
-    sl_log_info("review endpoint=%s uid=%s kind=%s object=%s/%s operation=%s profile=%s "
-                "mode=%s verdict=%s%s%s%s%s (%.2f ms)",
-                ep == SL_EP_MUTATE ? "mutate" : "validate", uid, kind, ns, name, op, profile,
-                sl_policy_mode_name(ans->mode), ans->allowed ? "allowed" : "denied",
-                ans->patched ? " patched" : "", ans->evaluated ? "" : " (not evaluated)",
-                *exceptions ? " exceptions=" : "", exceptions, secs * 1e3);
+    if (!sl_log_enabled(SL_LOG_INFO))
+        return;
+    const char *checks[SL_ANSWER_MAX_CHECKS], *waived[SL_ANSWER_MAX_CHECKS];
+    size_t nchecks = 0, nwaived = 0;
+    for (size_t i = 0; i < ans->nchecks; i++) {
+        struct sl_pss_check_info info;
+        sl_pss_check_describe(ans->checks[i], &info);
+        checks[nchecks++] = info.id;
+    }
+    for (size_t i = 0; i < ans->nwaived; i++) {
+        struct sl_pss_check_info info;
+        sl_pss_check_describe(ans->waived[i], &info);
+        waived[nwaived++] = info.id;
+    }
+    bool mutate = ans->endpoint == SL_EP_MUTATE;
+    struct sl_log_field f[] = {
+        SL_LOG_F_STR("uid", ans->uid),
+        SL_LOG_F_STR("kind", ans->kind),
+        SL_LOG_F_STR("namespace", ans->namespace_),
+        SL_LOG_F_STR("name", ans->name),
+        SL_LOG_F_STR("operation", ans->operation),
+        SL_LOG_F_STR("subresource", ans->subresource),
+        SL_LOG_F_STR("user", ans->user),
+        SL_LOG_F_STR("profile", ans->profile),
+        SL_LOG_F_STR("mode", sl_policy_mode_name(ans->mode)),
+        SL_LOG_F_STR("verdict", !ans->allowed  ? "denied"
+                                : ans->patched ? "patched"
+                                               : "allowed"),
+        SL_LOG_F_BOOL("evaluated", ans->evaluated),
+        SL_LOG_F_LIST("checks", checks, nchecks),
+        SL_LOG_F_LIST("waived", waived, nwaived),
+        SL_LOG_F_CSV("exceptions", ans->exceptions),
+        SL_LOG_F_BOOL("dryRun", ans->dry_run),
+        SL_LOG_F_STR("endpoint", mutate ? "mutate" : "validate"),
+        SL_LOG_F_SECONDS("duration", secs),
+        /* Last, so that /validate leaves it out. */
+        SL_LOG_F_BOOL("patched", ans->patched),
+    };
+    sl_log_event(SL_LOG_INFO, "decision", f, SL_ARRAY_LEN(f) - (mutate ? 0 : 1));
 }
 
 static enum MHD_Result on_body_complete(struct req *rq, struct MHD_Connection *c)
@@ -568,10 +592,15 @@ static enum MHD_Result on_body_complete(struct req *rq, struct MHD_Connection *c
         pthread_mutex_unlock(&large_review_lock);
     double secs = seconds_since(&start);
     if (ans.http_status == MHD_HTTP_OK) {
-        log_review(&ans, rq->ep, secs);
-        sl_metrics_count_review(rq->ep == SL_EP_MUTATE ? "mutate" : "validate", ans.allowed, secs);
+        log_review(&ans, secs);
+        sl_metrics_count_review(&ans);
     } else {
-        sl_log_info("bad review: HTTP %d", ans.http_status);
+        struct sl_log_field f[] = {
+            SL_LOG_F_STR("endpoint", rq->ep == SL_EP_MUTATE ? "mutate" : "validate"),
+            SL_LOG_F_UINT("status", (unsigned long long)ans.http_status),
+            SL_LOG_F_STR("error", ans.error),
+        };
+        sl_log_event(SL_LOG_WARN, "review not answered", f, SL_ARRAY_LEN(f));
     }
     char *body = ans.body;
     size_t len = ans.len;
@@ -625,6 +654,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     struct req *rq = *req_cls;
     if (rq == NULL)
         return;
+    static const enum sl_metrics_endpoint ep[] = {
+        [ROUTE_VALIDATE] = SL_METRICS_EP_VALIDATE, [ROUTE_MUTATE] = SL_METRICS_EP_MUTATE,
+        [ROUTE_HEALTHZ] = SL_METRICS_EP_HEALTHZ,   [ROUTE_READYZ] = SL_METRICS_EP_READYZ,
+        [ROUTE_METRICS] = SL_METRICS_EP_METRICS,
+    };
+    if (rq->route != ROUTE_NONE)
+        sl_metrics_observe_request(ep[rq->route], seconds_since(&rq->started));
     atomic_fetch_sub(&rq->srv->inflight, rq->reserved);
     size_t body_cap = rq->body.cap;
     sl_buf_cleanup(&rq->body);
@@ -635,14 +671,20 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     sl_policyref_release(rq->ref);
     free(rq);
     *req_cls = NULL;
+    sl_metrics_request_in_flight(-1);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
     struct sl_server *srv = cls;
-    sl_metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
-    if (toe != MHD_CONNECTION_NOTIFY_STARTED) {
+    bool started = toe == MHD_CONNECTION_NOTIFY_STARTED;
+    if (started)
+        atomic_fetch_add(&srv->open, 1);
+    else
+        atomic_fetch_sub(&srv->open, 1);
+    sl_metrics_connection(started ? 1 : -1);
+    if (!started) {
         /* Before libmicrohttpd closes the descriptor (admit.h). */
         sl_admit_close(srv->admit, *socket_context);
         *socket_context = NULL;
@@ -659,15 +701,28 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) SL_PRINTF(2, 0);
 
-/* libmicrohttpd's own messages ("Server reached connection limit", TLS failures). */
+static unsigned daemon_limit(unsigned ours);
+
+/* libmicrohttpd's own messages ("Server reached connection limit", TLS failures).
+ *
+ * The admission table (admit.h) refuses and closes connections at socklock's limits and
+ * counts them; libmicrohttpd's caps sit above those and refuse only a flood faster than the
+ * table closes. Such a refusal is counted here, since libmicrohttpd tells of it nowhere
+ * else. It words its global and per-IP caps alike; a refusal while fewer connections than
+ * its global cap are open is the per-IP one. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    SL_UNUSED(cls);
+    struct sl_server *srv = cls;
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
+    static const char limit[] = "Server reached connection limit";
+    if (strncmp(msg, limit, sizeof(limit) - 1) == 0)
+        sl_metrics_count_rejected(atomic_load(&srv->open) < daemon_limit(srv->limits.connections)
+                                      ? SL_REJECT_PER_IP
+                                      : SL_REJECT_LIMIT);
     sl_log_warnx("libmicrohttpd: %s", msg);
 }
 
@@ -867,6 +922,7 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
         rc = SL_E_IO;
         goto out;
     }
+    sl_metrics_watch_admit(srv->admit);
     rc = read_pem(cfg->cert_file, &cert, err);
     if (rc == SL_OK)
         rc = read_secret(cfg->key_file, &key, &key_len, err);
@@ -886,8 +942,16 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
     if (rc != SL_OK)
         goto out;
     atomic_store(&srv->ready, true);
-    sl_log_info("socklock: listening on %s:%u (threads=%u%s)", srv->host, srv->port,
-                cfg->threads >= 2 ? cfg->threads : 1, srv->mtls ? ", mutual TLS" : "");
+    char what[INET6_ADDRSTRLEN + 32];
+    snprintf(what, sizeof(what), "listening on %s:%u", srv->host, srv->port);
+    struct sl_log_field f[] = {
+        SL_LOG_F_STR("address", srv->host),
+        SL_LOG_F_UINT("port", srv->port),
+        SL_LOG_F_UINT("threads", cfg->threads >= 2 ? cfg->threads : 1),
+        SL_LOG_F_BOOL("mtls", srv->mtls),
+        SL_LOG_F_STR("version", SOCKLOCK_VERSION),
+    };
+    sl_log_event(SL_LOG_INFO, what, f, SL_ARRAY_LEN(f));
     *out = srv;
     srv = NULL;
 out:
@@ -961,6 +1025,7 @@ void sl_server_free(struct sl_server *srv)
         close(srv->listen_fd);
     /* After the daemon: every request has released its policy reference and every
      * connection its admission entry by now. */
+    sl_metrics_unwatch_admit(srv->admit);
     sl_admit_free(srv->admit);
     sl_policyref_holder_free(srv->policies);
     free(srv);

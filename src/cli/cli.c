@@ -12,10 +12,6 @@
 #include "socklock/alloc.h"
 #include "socklock/pss.h"
 
-#ifndef SOCKLOCK_VERSION
-#define SOCKLOCK_VERSION "0.1.0"
-#endif
-
 static const struct cli_command *const commands[] = {
     &cli_serve, &cli_review, &cli_check, &cli_fix, &cli_netmap, &cli_policy, &cli_certs,
 };

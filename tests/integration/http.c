@@ -81,7 +81,7 @@ START_TEST(test_health_endpoints)
     get("/metrics", &r);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "# TYPE socklock_requests_total counter"));
-    ck_assert_ptr_nonnull(strstr(r.body, "socklock_admission_review_duration_seconds_bucket"));
+    ck_assert_ptr_nonnull(strstr(r.body, "socklock_request_duration_seconds_bucket"));
     ck_assert_ptr_nonnull(strstr(r.body, "socklock_connections_open"));
     it_resp_cleanup(&r);
 }

@@ -132,5 +132,6 @@ Suite *it_suite_lifecycle(void);
 Suite *it_suite_conformance(void);
 Suite *it_suite_policy(void);
 Suite *it_suite_reload(void);
+Suite *it_suite_observe(void);
 
 #endif
