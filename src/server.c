@@ -895,6 +895,8 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
     *out = NULL;
     srv->policies = sl_policyref_holder_new(cfg->policy);
     srv->limits = cfg->policy->limits;
+    if (cfg->inflight_body_bytes > 0)
+        srv->limits.inflight_body_bytes = cfg->inflight_body_bytes;
     srv->listen_fd = MHD_INVALID_SOCKET;
     if (srv->limits.idle_timeout_s == 0 || srv->limits.connections == 0 ||
         srv->limits.head_timeout_s == 0 || srv->limits.per_ip_connections == 0 ||
@@ -964,6 +966,34 @@ out:
     sl_buf_cleanup(&trust);
     sl_server_free(srv);
     return rc;
+}
+
+/* Measured (docs/admission.md, "Memory"): about 10 MiB idle, rounded up; a review's values
+ * take up to about 18 times its body; a connection about 19 KiB. */
+#define MEMORY_IDLE_BYTES       ((size_t)12 << 20)
+#define MEMORY_TREE_FACTOR      18
+#define MEMORY_CONNECTION_BYTES ((size_t)20 << 10)
+
+size_t sl_server_memory_besides_bodies(const struct sl_limits *limits)
+{
+    return MEMORY_IDLE_BYTES + MEMORY_TREE_FACTOR * limits->max_body_bytes +
+           MEMORY_CONNECTION_BYTES * limits->connections;
+}
+
+size_t sl_server_fit_inflight(const struct sl_limits *l, size_t memory_limit, bool *short_of_memory)
+{
+    *short_of_memory = false;
+    if (l->inflight_set || memory_limit == 0)
+        return 0;
+    size_t besides = sl_server_memory_besides_bodies(l);
+    size_t room = memory_limit - memory_limit / 10;
+    room = room > besides ? room - besides : 0;
+    size_t budget = room < l->inflight_body_bytes ? room : l->inflight_body_bytes;
+    if (budget < l->max_body_bytes) {
+        budget = l->max_body_bytes;
+        *short_of_memory = true;
+    }
+    return budget;
 }
 
 unsigned sl_server_port(const struct sl_server *srv)

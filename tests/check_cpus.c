@@ -1,4 +1,5 @@
-/* cpus: the thread count `serve` picks from the CPUs it may use. The parsers are fed the
+/* cpus (and cgroup): the thread count `serve` picks from the CPUs it may use, and the
+ * memory limit it fits its in-flight budget to. The parsers are fed the
  * texts the kernel writes (cgroup v2 cpu.max, v1 cpu.cfs_quota_us and cpu.cfs_period_us,
  * /proc/self/cgroup, /proc/self/mountinfo), and sl_cpus_quota() reads a made-up root: a
  * temporary folder laid out like / in a container under cgroup v2, under v1, and on a hybrid
@@ -12,6 +13,7 @@
 #include <check.h>
 
 #include "socklock/alloc.h"
+#include "socklock/cgroup.h"
 #include "socklock/cpus.h"
 
 extern Suite *suite_cpus(void);
@@ -114,39 +116,40 @@ static const char v1_mountinfo[] =
 START_TEST(test_cpus_cgroup_dir)
 {
     char dir[256];
-    ck_assert_int_eq(sl_cpus_cgroup_dir(v2_cgroup, v2_mountinfo, 2, dir, sizeof(dir)), SL_OK);
+    ck_assert_int_eq(sl_cgroup_dir(v2_cgroup, v2_mountinfo, 2, "cpu", dir, sizeof(dir)), SL_OK);
     ck_assert_str_eq(dir, "/sys/fs/cgroup");
-    ck_assert_int_eq(sl_cpus_cgroup_dir(v2_host_cgroup, v2_host_mountinfo, 2, dir, sizeof(dir)),
+    ck_assert_int_eq(sl_cgroup_dir(v2_host_cgroup, v2_host_mountinfo, 2, "cpu", dir, sizeof(dir)),
                      SL_OK);
     ck_assert_str_eq(dir, "/sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice/cri-abc.scope");
-    ck_assert_int_eq(sl_cpus_cgroup_dir(v1_cgroup, v1_mountinfo, 1, dir, sizeof(dir)), SL_OK);
+    ck_assert_int_eq(sl_cgroup_dir(v1_cgroup, v1_mountinfo, 1, "cpu", dir, sizeof(dir)), SL_OK);
     ck_assert_str_eq(dir, "/sys/fs/cgroup/cpu,cpuacct");
     /* v1's "0::" line has no v2 mount here: not found. */
-    ck_assert_int_eq(sl_cpus_cgroup_dir(v1_cgroup, v1_mountinfo, 2, dir, sizeof(dir)),
+    ck_assert_int_eq(sl_cgroup_dir(v1_cgroup, v1_mountinfo, 2, "cpu", dir, sizeof(dir)),
                      SL_E_NOTFOUND);
-    ck_assert_int_eq(sl_cpus_cgroup_dir(v2_cgroup, v2_mountinfo, 1, dir, sizeof(dir)),
+    ck_assert_int_eq(sl_cgroup_dir(v2_cgroup, v2_mountinfo, 1, "cpu", dir, sizeof(dir)),
                      SL_E_NOTFOUND);
     /* "cpuset" is not "cpu": the controller list is matched word by word. */
     static const char cpuset_only[] = "4:cpuset:/x\n";
-    ck_assert_int_eq(sl_cpus_cgroup_dir(cpuset_only, v1_mountinfo, 1, dir, sizeof(dir)),
+    ck_assert_int_eq(sl_cgroup_dir(cpuset_only, v1_mountinfo, 1, "cpu", dir, sizeof(dir)),
                      SL_E_NOTFOUND);
     /* An escaped mount point is unescaped. */
     static const char cpu_in_space[] = "4:cpu:/docker/c0ffee/sub\n";
     static const char mi_space[] =
         "612 609 0:33 /docker/c0ffee /sys/fs/cgroup/my\\040cpu ro - cgroup cgroup rw,cpu\n";
-    ck_assert_int_eq(sl_cpus_cgroup_dir(cpu_in_space, mi_space, 1, dir, sizeof(dir)), SL_OK);
+    ck_assert_int_eq(sl_cgroup_dir(cpu_in_space, mi_space, 1, "cpu", dir, sizeof(dir)), SL_OK);
     ck_assert_str_eq(dir, "/sys/fs/cgroup/my cpu/sub");
     /* A path outside the mount's root cannot be reached through it. */
     static const char elsewhere[] = "11:cpu,cpuacct:/other\n";
-    ck_assert_int_eq(sl_cpus_cgroup_dir(elsewhere, v1_mountinfo, 1, dir, sizeof(dir)),
+    ck_assert_int_eq(sl_cgroup_dir(elsewhere, v1_mountinfo, 1, "cpu", dir, sizeof(dir)),
                      SL_E_NOTFOUND);
     static const char prefix_only[] = "11:cpu,cpuacct:/docker/c0ffee2\n";
-    ck_assert_int_eq(sl_cpus_cgroup_dir(prefix_only, v1_mountinfo, 1, dir, sizeof(dir)),
+    ck_assert_int_eq(sl_cgroup_dir(prefix_only, v1_mountinfo, 1, "cpu", dir, sizeof(dir)),
                      SL_E_NOTFOUND);
     /* Too small a buffer. */
-    ck_assert_int_eq(sl_cpus_cgroup_dir(v2_host_cgroup, v2_host_mountinfo, 2, dir, 20), SL_E_LIMIT);
-    ck_assert_int_eq(sl_cpus_cgroup_dir("", "", 2, dir, sizeof(dir)), SL_E_NOTFOUND);
-    ck_assert_int_eq(sl_cpus_cgroup_dir(NULL, v2_mountinfo, 2, dir, sizeof(dir)), SL_E_NOTFOUND);
+    ck_assert_int_eq(sl_cgroup_dir(v2_host_cgroup, v2_host_mountinfo, 2, "cpu", dir, 20),
+                     SL_E_LIMIT);
+    ck_assert_int_eq(sl_cgroup_dir("", "", 2, "cpu", dir, sizeof(dir)), SL_E_NOTFOUND);
+    ck_assert_int_eq(sl_cgroup_dir(NULL, v2_mountinfo, 2, "cpu", dir, sizeof(dir)), SL_E_NOTFOUND);
 }
 END_TEST
 
@@ -231,6 +234,48 @@ START_TEST(test_cpus_quota_cgroup_v1)
 }
 END_TEST
 
+START_TEST(test_cgroup_parse_memory)
+{
+    size_t b = 1;
+    ck_assert_int_eq(sl_cgroup_parse_memory("268435456\n", 2, &b), SL_OK);
+    ck_assert_uint_eq(b, 268435456);
+    ck_assert_int_eq(sl_cgroup_parse_memory("max\n", 2, &b), SL_OK);
+    ck_assert_uint_eq(b, 0);
+    /* v1 shows an unlimited cgroup as a number near 2^63. */
+    ck_assert_int_eq(sl_cgroup_parse_memory("9223372036854771712\n", 1, &b), SL_OK);
+    ck_assert_uint_eq(b, 0);
+    ck_assert_int_eq(sl_cgroup_parse_memory("max\n", 1, &b), SL_E_INVALID);
+    ck_assert_int_eq(sl_cgroup_parse_memory("", 2, &b), SL_E_INVALID);
+    ck_assert_int_eq(sl_cgroup_parse_memory("12k", 2, &b), SL_E_INVALID);
+    ck_assert_int_eq(sl_cgroup_parse_memory(NULL, 2, &b), SL_E_INVALID);
+}
+END_TEST
+
+START_TEST(test_cgroup_memory_limit_v2_and_v1)
+{
+    struct root r;
+    root_make(&r);
+    ck_assert_uint_eq(sl_cgroup_memory_limit(r.dir), 0); /* nothing to read */
+    root_put(&r, "/proc/self/cgroup", v2_host_cgroup);
+    root_put(&r, "/proc/self/mountinfo", v2_host_mountinfo);
+    const char *dir = "/sys/fs/cgroup/kubepods.slice/kubepods-pod1.slice/cri-abc.scope";
+    char *file = sl_xasprintf("%s/memory.max", dir);
+    root_put(&r, file, "268435456\n");
+    ck_assert_uint_eq(sl_cgroup_memory_limit(r.dir), 268435456);
+    root_put(&r, file, "max\n");
+    ck_assert_uint_eq(sl_cgroup_memory_limit(r.dir), 0);
+    free(file);
+    root_remove(&r);
+
+    root_make(&r);
+    root_put(&r, "/proc/self/cgroup", v1_cgroup);
+    root_put(&r, "/proc/self/mountinfo", v1_mountinfo);
+    root_put(&r, "/sys/fs/cgroup/memory/memory.limit_in_bytes", "134217728\n");
+    ck_assert_uint_eq(sl_cgroup_memory_limit(r.dir), 134217728);
+    root_remove(&r);
+}
+END_TEST
+
 START_TEST(test_cpus_quota_hybrid_prefers_v2_with_cpu_max)
 {
     /* A hybrid host: v1 hierarchies and a v2 one. The v2 cgroup has no cpu.max (the cpu
@@ -290,6 +335,8 @@ Suite *suite_cpus(void)
     tcase_add_test(tc, test_cpus_quota_cgroup_v2);
     tcase_add_test(tc, test_cpus_quota_cgroup_v1);
     tcase_add_test(tc, test_cpus_quota_hybrid_prefers_v2_with_cpu_max);
+    tcase_add_test(tc, test_cgroup_parse_memory);
+    tcase_add_test(tc, test_cgroup_memory_limit_v2_and_v1);
     tcase_add_test(tc, test_cpus_quota_nothing_to_read);
     tcase_add_test(tc, test_cpus_affinity_counts_this_process);
     suite_add_tcase(s, tc);

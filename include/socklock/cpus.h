@@ -21,15 +21,6 @@ enum sl_status sl_cpus_parse_cpu_max(const char *text, double *cpus);
  * `cpu.cfs_period_us`. */
 enum sl_status sl_cpus_parse_cfs(const char *quota, const char *period, double *cpus);
 
-/* Where the cgroup that holds this process's CPU controller is mounted, from the texts of
- * /proc/self/cgroup and /proc/self/mountinfo: for cgroup version 2 (the "0::PATH" line and
- * the cgroup2 mount) or 1 (the line whose controllers include "cpu", and the cgroup mount
- * with that option). Writes the directory (mount point, then PATH below the mount's root)
- * into out. SL_E_NOTFOUND when there is no such cgroup or mount, or PATH is outside the
- * mount; SL_E_LIMIT when out is too small. */
-enum sl_status sl_cpus_cgroup_dir(const char *proc_cgroup, const char *mountinfo, int version,
-                                  char *out, size_t size);
-
 /* The thread count for `affinity` usable CPUs and a quota of `quota` CPUs (0: none): the
  * smaller of the two, the quota rounded up (1.5 CPUs is 2 threads), at least 1, at most
  * 1024. */

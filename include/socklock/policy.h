@@ -81,6 +81,7 @@ struct sl_exception {
 struct sl_limits {
     size_t max_body_bytes;       /* 7 MiB */
     size_t inflight_body_bytes;  /* 64 MiB, all connections together */
+    bool inflight_set;           /* the file set it (else serve may fit it to a memory limit) */
     unsigned connections;        /* 1024 */
     unsigned per_ip_connections; /* 256 */
     unsigned head_timeout_s;     /* 10: a new connection's handshake and first request head */

@@ -15,6 +15,7 @@ struct sl_server_config {
     const char *client_ca_file;     /* PEM CA bundle turning on mutual TLS; NULL for none */
     const struct sl_policy *policy; /* the initial policy, borrowed: must outlive the server */
     unsigned threads;               /* worker threads; below 2, one internal thread */
+    size_t inflight_body_bytes;     /* replaces the policy's limits.inflightBodyBytes; 0: keep */
 };
 
 /* The TLS priority string: TLS 1.2 and 1.3, ECDHE with AEAD only (docs/admission.md). */
@@ -32,6 +33,20 @@ struct sl_server_config {
  * serves. Caller frees *out with sl_server_free(). */
 enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_server **out,
                                struct sl_error *err);
+
+/* The memory serve needs under `limits` besides the bodies in flight, at worst: the idle
+ * process, the values of one review of maxBodyBytes made of tiny values (reviews over 1 MiB
+ * are judged one at a time), and the buffers of every connection (docs/admission.md,
+ * "Memory"). The worst-case RSS is this plus inflightBodyBytes. */
+size_t sl_server_memory_besides_bodies(const struct sl_limits *limits);
+
+/* The in-flight body budget that keeps the worst case within a container's memory limit
+ * when the policy does not set one (limits->inflight_set): what the limit leaves besides
+ * the rest of the worst case, with a tenth kept for the allocator's waste, at most the
+ * policy's default, and at least one largest body (then *short_of_memory is set: the limit
+ * is below the worst case). 0 when the policy's stands (it set one, or no limit is known). */
+size_t sl_server_fit_inflight(const struct sl_limits *limits, size_t memory_limit,
+                              bool *short_of_memory);
 
 /* The port actually bound (useful with port 0). */
 unsigned sl_server_port(const struct sl_server *srv);

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "socklock/alloc.h"
+#include "socklock/cgroup.h"
 #include "socklock/cli.h"
 #include "socklock/cpus.h"
 #include "socklock/log.h"
@@ -53,6 +54,23 @@ static unsigned default_threads(void)
     };
     sl_log_event(SL_LOG_DEBUG, "threads from the usable CPUs", f, SL_ARRAY_LEN(f));
     return n;
+}
+
+/* The in-flight budget fitted to the container's memory limit (sl_server_fit_inflight),
+ * logged; 0 to keep the policy's. */
+static size_t fit_inflight(const struct sl_limits *l, size_t memory_limit)
+{
+    bool short_of_memory = false;
+    size_t budget = sl_server_fit_inflight(l, memory_limit, &short_of_memory);
+    if (short_of_memory)
+        sl_log_warnx("memory limit %zu MiB is below the worst case for these limits (%zu MiB "
+                     "besides the bodies in flight): lower limits.maxBodyBytes or raise the "
+                     "limit (docs/admission.md, \"Memory\")",
+                     memory_limit >> 20, sl_server_memory_besides_bodies(l) >> 20);
+    if (budget > 0)
+        sl_log_info("in-flight body budget %zu MiB, fitted to the cgroup memory limit of %zu MiB",
+                    budget >> 20, memory_limit >> 20);
+    return budget;
 }
 
 /* Waits for SIGTERM or SIGINT (blocked in `set`, with SIGHUP) for up to `seconds`; true when
@@ -338,6 +356,7 @@ static int run(int argc, char **argv)
     if (pol == NULL)
         return SL_EXIT_ERROR;
     cfg.policy = pol;
+    cfg.inflight_body_bytes = fit_inflight(&pol->limits, sl_cgroup_memory_limit(""));
     if (sl_policy_find(pol, "default") == NULL)
         sl_log_warnx("the policy has no profile named \"default\": /validate answers 404; "
                      "reviews go to /validate/PROFILE");

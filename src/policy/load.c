@@ -179,6 +179,8 @@ static enum sl_status load_limits(struct loader *ld, const json_t *v, struct sl_
         enum sl_status rc = get_uint(ld, val, path, spec->min, spec->max, &n);
         if (rc != SL_OK)
             return rc;
+        if (spec->offset == offsetof(struct sl_limits, inflight_body_bytes))
+            l->inflight_set = true;
         char *field = (char *)l + spec->offset;
         if (spec->is_size)
             *(size_t *)(void *)field = (size_t)n;
