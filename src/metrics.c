@@ -93,9 +93,40 @@ void sl_metrics_count_policy_reload(bool success)
         atomic_store_explicit(&policy_last_ok, 0, memory_order_relaxed);
 }
 
+/* Certificate reloads: [0] failures, [1] successes; the notAfter of the one in force. */
+static atomic_ullong cert_reloads[2];
+static atomic_llong cert_not_after;
+
+void sl_metrics_set_certificate_expiry(long long not_after)
+{
+    atomic_store_explicit(&cert_not_after, not_after, memory_order_relaxed);
+}
+
+void sl_metrics_count_certificate_reload(bool success)
+{
+    atomic_fetch_add_explicit(&cert_reloads[success], 1, memory_order_relaxed);
+}
+
 static unsigned long long load(atomic_ullong *v)
 {
     return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+static void render_certificate(struct sl_buf *b)
+{
+    sl_buf_printf(b,
+                  "# HELP socklock_certificate_expiry_timestamp_seconds When the serving "
+                  "certificate in force expires (its notAfter).\n"
+                  "# TYPE socklock_certificate_expiry_timestamp_seconds gauge\n"
+                  "socklock_certificate_expiry_timestamp_seconds %lld\n",
+                  atomic_load_explicit(&cert_not_after, memory_order_relaxed));
+    sl_buf_printf(b,
+                  "# HELP socklock_certificate_reloads_total Reloads of the certificate and key "
+                  "files, by result (a failure keeps the pair in force).\n"
+                  "# TYPE socklock_certificate_reloads_total counter\n"
+                  "socklock_certificate_reloads_total{result=\"success\"} %llu\n"
+                  "socklock_certificate_reloads_total{result=\"failure\"} %llu\n",
+                  load(&cert_reloads[1]), load(&cert_reloads[0]));
 }
 
 static void render_reviews(struct sl_buf *b)
@@ -174,5 +205,6 @@ char *sl_metrics_render(size_t *len)
                   "# TYPE socklock_policy_last_reload_successful gauge\n"
                   "socklock_policy_last_reload_successful %d\n",
                   atomic_load_explicit(&policy_last_ok, memory_order_relaxed));
+    render_certificate(&b);
     return sl_buf_detach(&b, len);
 }

@@ -741,6 +741,9 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
     if (rc != SL_OK)
         goto out;
     srv->mtls = sl_certstore_mtls(srv->certs);
+    struct sl_certstore_info info;
+    sl_certstore_info(srv->certs, &info);
+    sl_metrics_set_certificate_expiry((long long)info.not_after);
     rc = start_daemon(srv, cfg, (const struct sockaddr *)&ss, err);
     if (rc != SL_OK)
         goto out;
@@ -767,7 +770,13 @@ void sl_server_set_policy(struct sl_server *srv, struct sl_policy *pol)
 enum sl_status sl_server_reload_certs(struct sl_server *srv, struct sl_certstore_info *info,
                                       struct sl_error *err)
 {
-    return sl_certstore_reload(srv->certs, info, err);
+    struct sl_certstore_info now;
+    enum sl_status rc = sl_certstore_reload(srv->certs, &now, err);
+    sl_metrics_count_certificate_reload(rc == SL_OK);
+    sl_metrics_set_certificate_expiry((long long)now.not_after);
+    if (info != NULL)
+        *info = now;
+    return rc;
 }
 
 void sl_server_cert_info(struct sl_server *srv, struct sl_certstore_info *info)

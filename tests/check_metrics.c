@@ -27,8 +27,10 @@ extern Suite *suite_metrics(void);
 #define RELOADS  "socklock_policy_reloads_total"
 #define LOADED   "socklock_policy_last_reload_success_timestamp_seconds"
 #define LAST_OK  "socklock_policy_last_reload_successful"
+#define CERT_EXP "socklock_certificate_expiry_timestamp_seconds"
+#define CERT_REL "socklock_certificate_reloads_total"
 #define NSAMPLES 128
-#define NFAMILY  8
+#define NFAMILY  12
 
 /* One scrape: every sample by its full series text (name and labels as written). */
 struct scrape {
@@ -242,10 +244,11 @@ START_TEST(test_metrics_exposition_has_every_series_once)
 {
     struct scrape m;
     scrape(&m);
-    /* Seven families, with their types. */
+    /* Nine families, with their types. */
     static const char *const fams[][2] = {
-        {REQ, "counter"},     {DUR, "histogram"}, {ABORTED, "counter"}, {CONNS, "gauge"},
-        {RELOADS, "counter"}, {LOADED, "gauge"},  {LAST_OK, "gauge"}};
+        {REQ, "counter"},   {DUR, "histogram"},   {ABORTED, "counter"},
+        {CONNS, "gauge"},   {RELOADS, "counter"}, {LOADED, "gauge"},
+        {LAST_OK, "gauge"}, {CERT_EXP, "gauge"},  {CERT_REL, "counter"}};
     ck_assert_uint_eq(m.nfam, SL_ARRAY_LEN(fams));
     for (size_t i = 0; i < SL_ARRAY_LEN(fams); i++) {
         size_t f = family_of(&m, fams[i][0], strlen(fams[i][0]));
@@ -291,9 +294,12 @@ START_TEST(test_metrics_exposition_has_every_series_once)
     value(&m, RELOADS "{result=\"failure\"}");
     value(&m, LOADED);
     value(&m, LAST_OK);
+    value(&m, CERT_EXP);
+    value(&m, CERT_REL "{result=\"success\"}");
+    value(&m, CERT_REL "{result=\"failure\"}");
     /* Nothing else: label values come from closed sets, never from requests. */
     ck_assert_uint_eq(m.n,
-                      SL_ARRAY_LEN(codes) + 4 * (NBUCKETS + 2) + SL_ARRAY_LEN(reasons) + 1 + 4);
+                      SL_ARRAY_LEN(codes) + 4 * (NBUCKETS + 2) + SL_ARRAY_LEN(reasons) + 1 + 4 + 3);
 }
 END_TEST
 
@@ -468,6 +474,23 @@ START_TEST(test_metrics_policy_reloads_by_result)
 }
 END_TEST
 
+START_TEST(test_metrics_certificate_expiry_and_reloads)
+{
+    /* The gauge is the notAfter of the pair in force, in whole seconds; reloads count under
+     * their result. */
+    struct scrape before, after;
+    scrape(&before);
+    sl_metrics_set_certificate_expiry(1893456000); /* 2030-01-01T00:00:00Z */
+    sl_metrics_count_certificate_reload(false);
+    sl_metrics_count_certificate_reload(true);
+    sl_metrics_count_certificate_reload(true);
+    scrape(&after);
+    ck_assert(value(&after, CERT_EXP) == 1893456000.0);
+    ck_assert(delta(&before, &after, CERT_REL "{result=\"success\"}") == 2);
+    ck_assert(delta(&before, &after, CERT_REL "{result=\"failure\"}") == 1);
+}
+END_TEST
+
 #define THREADS    4
 #define PER_THREAD 200000
 
@@ -520,6 +543,8 @@ START_TEST(test_metrics_promtool_accepts_exposition)
     sl_metrics_count_abort(SL_ABORT_TIMEOUT);
     sl_metrics_count_policy_reload(false);
     sl_metrics_count_policy_reload(true);
+    sl_metrics_set_certificate_expiry(1893456000);
+    sl_metrics_count_certificate_reload(true);
     size_t len = 0;
     char *text = sl_metrics_render(&len);
     char out[] = "/tmp/socklock-promtool-XXXXXX";
@@ -558,6 +583,7 @@ Suite *suite_metrics(void)
     tcase_add_test(tc, test_metrics_review_sum_adds_every_duration);
     tcase_add_test(tc, test_metrics_review_series_by_endpoint_and_verdict);
     tcase_add_test(tc, test_metrics_counts_aborts_by_reason);
+    tcase_add_test(tc, test_metrics_certificate_expiry_and_reloads);
     tcase_add_test(tc, test_metrics_connections_gauge_goes_up_and_down);
     tcase_add_test(tc, test_metrics_policy_reloads_by_result);
     tcase_add_test(tc, test_metrics_concurrent_counts_are_not_lost);

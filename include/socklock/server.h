@@ -48,8 +48,9 @@ void sl_server_set_policy(struct sl_server *srv, struct sl_policy *pol);
  * handshakes that begin from now on, if they pass the checks made at start (the key matches,
  * the certificate is valid now and has a DNS subjectAltName, the PEM parses); connections open
  * already keep what they were served. On failure the certificate in force stays and err names
- * the file and why. *info (optional) describes the certificate in force afterwards. Safe from
- * any thread. */
+ * the file and why. *info (optional) describes the certificate in force afterwards. Counts
+ * the reload under its result in the metrics, which also show the notAfter of the certificate
+ * in force. Safe from any thread. */
 enum sl_status sl_server_reload_certs(struct sl_server *srv, struct sl_certstore_info *info,
                                       struct sl_error *err);
 
