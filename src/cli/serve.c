@@ -15,7 +15,8 @@
  * thread of its own: reloads, from either trigger, then happen one at a time in one thread,
  * need no lock between them, and there is no thread to stop at shutdown. The `limits` of a
  * reloaded file do not apply: the server fixed them at start, and a change is logged as
- * needing a restart. */
+ * needing a restart. The certificate, key and client CA are watched and reloaded in the same
+ * loop, and their expiry is watched there too (serve_certs.c). */
 #include "cli_int.h"
 
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "serve_certs.h"
 #include "socklock/cli.h"
 #include "socklock/log.h"
 #include "socklock/metrics.h"
@@ -60,8 +62,9 @@ static bool wait_signal(const sigset_t *set, unsigned seconds)
 /* What a reload needs. */
 struct reload {
     struct sl_server *srv;
-    const char *path;         /* the --policy file; NULL for the embedded default */
-    struct sl_limits started; /* the limits the server fixed at start */
+    const char *path;          /* the --policy file; NULL for the embedded default */
+    struct sl_limits started;  /* the limits the server fixed at start */
+    struct serve_certs *certs; /* the certificate's reloads and expiry (serve_certs.c) */
 };
 
 static void warn_limit(const char *name, unsigned long long was, unsigned long long now)
@@ -134,31 +137,46 @@ static struct sl_watch *watch_policy(const char *path)
     return w;
 }
 
-/* Serves, reloading on SIGHUP and on a change of the policy file, until SIGTERM or SIGINT
- * arrives on sfd (a signalfd for `set`); returns that signal, or 0 when poll() failed. */
+/* The shorter of two poll() timeouts (-1: none). */
+static int sooner(int a, int b)
+{
+    if (a < 0)
+        return b;
+    return b >= 0 && b < a ? b : a;
+}
+
+/* Serves, reloading on SIGHUP and on a change of the policy or certificate files, until
+ * SIGTERM or SIGINT arrives on sfd (a signalfd for `set`); returns that signal, or 0 when
+ * poll() failed. */
 static int poll_signals(int sfd, const struct reload *rl)
 {
     struct sl_watch *w = rl->path != NULL ? watch_policy(rl->path) : NULL;
     int sig = 0;
     while (sig == 0) {
-        struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
-                              {.fd = w != NULL ? sl_watch_fd(w) : -1, .events = POLLIN}};
-        if (poll(p, 2, w != NULL ? sl_watch_timeout_ms(w) : -1) < 0) {
+        struct pollfd p[3] = {{.fd = sfd, .events = POLLIN},
+                              {.fd = w != NULL ? sl_watch_fd(w) : -1, .events = POLLIN},
+                              {.fd = serve_certs_fd(rl->certs), .events = POLLIN}};
+        int timeout =
+            sooner(w != NULL ? sl_watch_timeout_ms(w) : -1, serve_certs_timeout_ms(rl->certs));
+        if (poll(p, 3, timeout) < 0) {
             if (errno == EINTR)
                 continue;
-            sl_log_warn("poll: the policy file is no longer watched; reload with SIGHUP");
+            sl_log_warn("poll: the files are no longer watched; reload with SIGHUP");
             break;
         }
         if (w != NULL && (p[1].revents & POLLIN))
             sl_watch_read(w);
         if (w != NULL && (sl_watch_take(w) & 1u))
             reload_policy(rl, "policy file changed");
+        serve_certs_run(rl->certs, (p[2].revents & POLLIN) != 0);
         struct signalfd_siginfo si;
         while (sig == 0 && (p[0].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si)) {
-            if (si.ssi_signo == SIGHUP)
+            if (si.ssi_signo == SIGHUP) {
                 reload_policy(rl, "SIGHUP");
-            else
+                serve_certs_reload(rl->certs, "SIGHUP");
+            } else {
                 sig = (int)si.ssi_signo;
+            }
         }
     }
     sl_watch_free(w);
@@ -185,6 +203,7 @@ static int serve_until_stopped(const sigset_t *set, const struct reload *rl)
         if (sig != SIGHUP)
             return sig;
         reload_policy(rl, "SIGHUP");
+        serve_certs_reload(rl->certs, "SIGHUP");
     }
 }
 
@@ -208,7 +227,9 @@ static int run_server(const struct sl_server_config *cfg, const char *policy_pat
     }
     sl_metrics_policy_loaded();
     struct reload rl = {.srv = srv, .path = policy_path, .started = cfg->policy->limits};
+    rl.certs = serve_certs_new(srv, cfg->cert_file, cfg->key_file, cfg->client_ca_file);
     int sig = serve_until_stopped(&set, &rl);
+    serve_certs_free(rl.certs);
     const struct sl_limits *lim = &rl.started;
     sl_log_info("%s: draining (delay %u s, then up to %u s for open connections)",
                 sig == SIGINT ? "SIGINT" : "SIGTERM", lim->shutdown_delay_s, lim->drain_timeout_s);
@@ -287,10 +308,17 @@ const struct cli_command cli_serve = {
     .summary = "serve the admission webhook over TLS",
     .help = "  Defaults: --listen 0.0.0.0:8443 --cert certs/tls.crt --key certs/tls.key, the\n"
             "  embedded default policy, one thread per online CPU. --client-ca turns on mutual\n"
-            "  TLS. SIGTERM or SIGINT drains and stops.\n"
+            "  TLS. SIGTERM or SIGINT drains and stops: /readyz answers 503 for the policy's\n"
+            "  limits.shutdownDelaySeconds, then open connections get up to\n"
+            "  limits.drainTimeoutSeconds to finish.\n"
             "  The --policy file is reloaded when it changes (its folder is watched, so a\n"
             "  mounted ConfigMap's update is seen) and on SIGHUP. Requests in flight finish on\n"
             "  the policy they started with; a file that does not load is logged and the\n"
-            "  policy in force stays. Its limits take effect only after a restart.\n",
+            "  policy in force stays. Its limits take effect only after a restart.\n"
+            "  The --cert, --key and --client-ca files are reloaded the same way (a mounted\n"
+            "  Secret's update is seen) for the handshakes that follow; a pair whose key does\n"
+            "  not match, or that is expired or not yet valid, is refused and the pair in force\n"
+            "  stays. /readyz answers 503 once the certificate in force has expired; a warning\n"
+            "  is logged from 30 days before.\n",
     .run = run,
 };
