@@ -175,6 +175,9 @@ static int poll_signals(int sfd, const struct reload *rl)
                 reload_policy(rl, "SIGHUP");
                 serve_certs_reload(rl->certs, "SIGHUP");
             } else {
+                /* At once: every answer from now on carries `Connection: close`, and
+                 * freeing the watches below can take tens of milliseconds. */
+                sl_server_begin_drain(rl->srv);
                 sig = (int)si.ssi_signo;
             }
         }
@@ -229,7 +232,6 @@ static int run_server(const struct sl_server_config *cfg, const char *policy_pat
     struct reload rl = {.srv = srv, .path = policy_path, .started = cfg->policy->limits};
     rl.certs = serve_certs_new(srv, cfg->cert_file, cfg->key_file, cfg->client_ca_file);
     int sig = serve_until_stopped(&set, &rl);
-    serve_certs_free(rl.certs);
     const struct sl_limits *lim = &rl.started;
     sl_log_info("%s: draining (delay %u s, then up to %u s for open connections)",
                 sig == SIGINT ? "SIGINT" : "SIGTERM", lim->shutdown_delay_s, lim->drain_timeout_s);
@@ -237,6 +239,8 @@ static int run_server(const struct sl_server_config *cfg, const char *policy_pat
     if (wait_signal(&set, lim->shutdown_delay_s))
         sl_log_info("second signal: skipping the rest of the shutdown delay");
     sl_server_stop(srv, lim->drain_timeout_s);
+    /* Not before: closing an inotify descriptor can take tens of milliseconds. */
+    serve_certs_free(rl.certs);
     sl_server_free(srv);
     sl_log_info("stopped");
     return SL_EXIT_OK;
