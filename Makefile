@@ -70,6 +70,7 @@ INTEG     = $(BUILD)/tests/run_integration
 .PHONY: all run test deps install clean format format-check units integration bench valgrind fuzz \
         lint tsan replay FORCE
 FORCE:
+.DEFAULT_GOAL := all
 
 all: socklock
 
@@ -171,14 +172,14 @@ FUZZ_TARGETS = $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c)))
 REPLAYS      = $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/%_replay)
 FUZZ_SEEDS   = tests/fixtures/reviews tests/conformance/admission-review/wrapped \
                tests/bench/payloads
-FUZZ_SEEDS_fuzz_fix = tests/fixtures/fix tests/fixtures/manifests \
-                      tests/conformance/sock-shop/manifests
+FUZZ_SEEDS_TEXT = tests/fixtures/fix tests/fixtures/manifests tests/fixtures/policy \
+                  tests/conformance/sock-shop/manifests
 $(BUILD)/tests/fuzz/%_replay: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o \
                               $(BUILD)/libsocklock.a
 	$(Q)$(CC) $(LDOPT) -o $@ $^ $(LIBS)
 replay: $(REPLAYS)
 	@for t in $(FUZZ_TARGETS); do \
-	  $(BUILD)/tests/fuzz/$${t}_replay $$t $(FUZZ_SEEDS) $(FUZZ_SEEDS_fuzz_fix) \
+	  $(BUILD)/tests/fuzz/$${t}_replay $$t $(FUZZ_SEEDS) $(FUZZ_SEEDS_TEXT) \
 	      $$(test -d tests/fuzz/corpus/$$t && echo tests/fuzz/corpus/$$t) || exit 1; \
 	done
 
@@ -202,22 +203,38 @@ $(BUILD)/tests/policyref_bench: $(BUILD)/tests/bench/policyref_bench.o $(BUILD)/
 # Figures for notes, never assertions: the in-process cost of one review of each payload.
 # The payloads are synthetic reviews: a small pod, a Deployment and a pod of 50 containers.
 BENCH_PAYLOADS ?= $(wildcard tests/bench/payloads/*.json) tests/fixtures/reviews/deployment-sockshop.json
-# Coverage-guided fuzzing with clang's libFuzzer, ASan and UBSan, time-boxed per target; the
-# seeds are the fixtures. Targets are the pure modules only (no sockets, no files; manifest.c
-# is linked for its parser, which works on bytes). fuzz_fix also starts from the manifests.
+# Coverage-guided fuzzing with clang's libFuzzer, ASan and UBSan, time-boxed per target
+# (FUZZ_SECONDS each; .ci/run runs a short smoke of every target). Targets are the pure
+# modules only (no sockets, no files; manifest.c is linked for its parser, which works on
+# bytes). Seeds: the reviews for the JSON targets, the manifests and policies for the YAML
+# ones; each target's dictionary is tests/fuzz/<target>.dict, or the JSON or YAML one.
+# What a run finds stays in build/fuzz; a crash fails the run and its input is kept there
+# as crash-*, to become a fixture and a regression test.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS = $(filter-out src/main.c src/server.c src/cli/%.c src/certgen.c src/metrics.c \
               src/report.c src/log.c,$(LIB_SRCS))
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
              -D_POSIX_C_SOURCE=200809L -Iinclude $(PKG_CFLAGS)
+FUZZ_YAML_TARGETS = fuzz_fix fuzz_yaml fuzz_policy
+FUZZ_PKGS = clang libclang-rt-14-dev
 fuzz: deps
+	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_PKGS)"
 	@mkdir -p build/fuzz
-	@for t in $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c))); do \
+	@for t in $(FUZZ_TARGETS); do \
 	  clang $(FUZZ_FLAGS) tests/fuzz/$$t.c $(FUZZ_SRCS) $(PKG_LIBS) -o build/fuzz/$$t || exit 1; \
+	done
+	@for t in $(FUZZ_TARGETS); do \
+	  case " $(FUZZ_YAML_TARGETS) " in *" $$t "*) seeds="$(FUZZ_SEEDS_TEXT)"; dict=yaml;; \
+	    *) seeds="$(FUZZ_SEEDS)"; dict=json;; esac; \
 	  mkdir -p build/fuzz/corpus-$$t; \
-	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=2 -rss_limit_mb=1024 \
-	      -max_len=65536 build/fuzz/corpus-$$t $(FUZZ_SEEDS) \
-	      $$(test $$t = fuzz_fix && echo $(FUZZ_SEEDS_fuzz_fix)) || exit 1; \
+	  echo "  FUZZ    $$t ($(FUZZ_SECONDS) s)"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=1024 \
+	      -max_len=65536 -dict=tests/fuzz/$$dict.dict -artifact_prefix=build/fuzz/$$t- \
+	      -print_final_stats=1 build/fuzz/corpus-$$t $$seeds \
+	      $$(test -d tests/fuzz/corpus/$$t && echo tests/fuzz/corpus/$$t) \
+	      2>build/fuzz/$$t.log || { tail -40 build/fuzz/$$t.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' build/fuzz/$$t.log | \
+	      sed "s/^/  $$t: /"; \
 	done
 
 # The unit suites under valgrind, in one process (Check's fork mode hides children), and a

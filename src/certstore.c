@@ -32,7 +32,9 @@
  * available (MHD_CONNECTION_INFO_GNUTLS_SESSION); the hold is stored as the session's
  * gnutls_db_set_ptr() pointer, which GnuTLS passes only to session-cache callbacks, and
  * libmicrohttpd sets none (and uses the session's other pointer, gnutls_session_set_ptr(), for
- * itself). One session serves one generation, even if GnuTLS asks twice in one handshake.
+ * itself). The close notification finds the hold the same way, so libmicrohttpd's per-
+ * connection pointer stays free for the connection table (admit.h). One session serves one
+ * generation, even if GnuTLS asks twice in one handshake.
  *
  * Checks. A new set of files is read from one snapshot: a Secret volume is updated by renaming
  * a new `..data` link over the old one, so tls.crt and tls.key read a moment apart may come
@@ -90,7 +92,8 @@ struct sl_certstore {
     atomic_llong not_after; /* current's, for readiness without the lock */
 };
 
-struct sl_certstore_conn {
+/* One connection's hold on the store, from its start to its close. */
+struct conn {
     struct sl_certstore *store;
     struct gen *gen; /* what this connection's handshake serves; NULL before it */
 };
@@ -436,7 +439,7 @@ int sl_certstore_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca
     SL_UNUSED(nreqs);
     SL_UNUSED(pk_algos);
     SL_UNUSED(pk_algos_length);
-    struct sl_certstore_conn *cc = gnutls_db_get_ptr(session);
+    struct conn *cc = gnutls_db_get_ptr(session);
     if (cc == NULL)
         return -1; /* not a connection the server was told of: nothing could keep a pair */
     if (cc->gen == NULL)
@@ -447,25 +450,27 @@ int sl_certstore_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca
     return 0;
 }
 
-struct sl_certstore_conn *sl_certstore_connection_started(struct sl_certstore *s,
-                                                          gnutls_session_t session)
+void sl_certstore_connection_started(struct sl_certstore *s, gnutls_session_t session)
 {
-    struct sl_certstore_conn *cc = sl_xcalloc(1, sizeof(*cc));
+    if (session == NULL)
+        return;
+    struct conn *cc = sl_xcalloc(1, sizeof(*cc));
     cc->store = s;
-    if (session != NULL) {
-        gnutls_db_set_ptr(session, cc);
-        if (sl_certstore_mtls(s))
-            gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUEST);
-    }
-    return cc;
+    gnutls_db_set_ptr(session, cc);
+    if (sl_certstore_mtls(s))
+        gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUEST);
 }
 
-void sl_certstore_connection_closed(struct sl_certstore_conn *conn)
+void sl_certstore_connection_closed(gnutls_session_t session)
 {
-    if (conn == NULL)
+    if (session == NULL)
         return;
-    release(conn->gen);
-    free(conn);
+    struct conn *cc = gnutls_db_get_ptr(session);
+    if (cc == NULL)
+        return;
+    gnutls_db_set_ptr(session, NULL);
+    release(cc->gen);
+    free(cc);
 }
 
 bool sl_certstore_client_ok(struct sl_certstore *s, gnutls_session_t session)

@@ -250,8 +250,8 @@ const char *sl_manifest_name(const struct sl_manifest_reader *r)
     return r->name;
 }
 
-enum sl_status sl_manifest_next(struct sl_manifest_reader *r, struct sl_manifest_doc *d,
-                                bool *got, struct sl_error *err)
+enum sl_status sl_manifest_next(struct sl_manifest_reader *r, struct sl_manifest_doc *d, bool *got,
+                                struct sl_error *err)
 {
     memset(d, 0, sizeof(*d));
     enum sl_status rc = sl_yamljson_next(r->yaml, &d->yaml, got, err);

@@ -77,8 +77,8 @@ static void count(struct sl_report_counts *c, const struct sl_report_entry *e)
     c->checked = c->allowed + c->denied;
 }
 
-static void render_entry(const struct sl_report *r, struct sl_buf *b, const struct sl_report_entry *e,
-                         bool first);
+static void render_entry(const struct sl_report *r, struct sl_buf *b,
+                         const struct sl_report_entry *e, bool first);
 
 /* Stream mode: writes the object held back for set_patch()/set_profile(), and drops it. */
 static void flush_pending(struct sl_report *r)
@@ -366,8 +366,8 @@ static void json_tail(struct sl_buf *b, const struct sl_report *r, bool any)
     sl_buf_puts(b, "\n}\n");
 }
 
-static void render_entry(const struct sl_report *r, struct sl_buf *b, const struct sl_report_entry *e,
-                         bool first)
+static void render_entry(const struct sl_report *r, struct sl_buf *b,
+                         const struct sl_report_entry *e, bool first)
 {
     if (r->json)
         json_entry(b, e, first);

@@ -56,6 +56,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
+#include "socklock/admit.h"
 #include "socklock/alloc.h"
 #include "socklock/buf.h"
 #include "socklock/certstore.h"
@@ -72,6 +73,7 @@ struct sl_server {
     struct MHD_Daemon *daemon;
     struct sl_policyref_holder *policies; /* the policy in force; sl_server_set_policy() swaps */
     struct sl_limits limits;              /* copied from the initial policy, fixed */
+    struct sl_admit *admit;               /* which connections stay (admit.h) */
     struct sl_certstore *certs;           /* sl_server_reload_certs() swaps */
     bool mtls;
     atomic_bool ready;
@@ -152,6 +154,14 @@ unsigned sl_server_parse_timeout(const char *value, unsigned max_s)
     if (s == 0 || s > max_s)
         return max_s;
     return (unsigned)s;
+}
+
+/* The connection's admission entry (NULL when libmicrohttpd gave no descriptor). */
+static struct sl_admit_conn *admit_entry(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info != NULL ? info->socket_context : NULL;
 }
 
 /* ---- answers ---------------------------------------------------------------------- */
@@ -448,6 +458,7 @@ static enum MHD_Result admit(struct sl_server *srv, struct MHD_Connection *c, co
 static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *c, const char *url,
                                   const char *method, void **req_cls)
 {
+    sl_admit_request_begin(srv->admit, admit_entry(c));
     struct sl_policyref *ref = sl_policyref_acquire(srv->policies);
     enum MHD_Result ret = admit(srv, c, url, method, ref, req_cls);
     /* Answered at once (no request context): on_completed() will have nothing to release. */
@@ -552,8 +563,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    SL_UNUSED(cls);
-    SL_UNUSED(c);
+    struct sl_server *srv = cls;
+    sl_admit_request_end(srv->admit, admit_entry(c));
     switch (toe) {
     case MHD_REQUEST_TERMINATED_COMPLETED_OK:
         break;
@@ -586,26 +597,40 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 }
 
 /* A connection opens (before its handshake) or closes: the certificate store keeps the pair
- * its handshake is served alive until then. */
+ * its handshake is served alive until then. The store finds its hold through the TLS session,
+ * which libmicrohttpd deinitialises only after this notification, so socket_context stays
+ * admit.h's. */
 static void track_certificate(struct sl_server *srv, struct MHD_Connection *c,
-                              void **socket_context, enum MHD_ConnectionNotificationCode toe)
+                              enum MHD_ConnectionNotificationCode toe)
 {
-    if (toe != MHD_CONNECTION_NOTIFY_STARTED) {
-        sl_certstore_connection_closed(*socket_context);
-        *socket_context = NULL;
-        return;
-    }
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    *socket_context = sl_certstore_connection_started(
-        srv->certs, ci != NULL ? (gnutls_session_t)ci->tls_session : NULL);
+    gnutls_session_t session = ci != NULL ? (gnutls_session_t)ci->tls_session : NULL;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        sl_certstore_connection_started(srv->certs, session);
+    else
+        sl_certstore_connection_closed(session);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
+    struct sl_server *srv = cls;
     sl_metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
-    track_certificate(cls, c, socket_context, toe);
+    track_certificate(srv, c, toe);
+    if (toe != MHD_CONNECTION_NOTIFY_STARTED) {
+        /* Before libmicrohttpd closes the descriptor (admit.h). */
+        sl_admit_close(srv->admit, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *addr =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (fd != NULL)
+        *socket_context =
+            sl_admit_open(srv->admit, fd->connect_fd, addr != NULL ? addr->client_addr : NULL);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) SL_PRINTF(2, 0);
@@ -671,6 +696,14 @@ bad:
     return SL_E_USAGE;
 }
 
+/* libmicrohttpd's caps sit above ours, so that a connection past our cap still reaches
+ * sl_admit_open(), which makes room by closing an unserved one (admit.h); the daemon's cap
+ * only stops a flood faster than the closing. It is split among the worker threads. */
+static unsigned daemon_limit(unsigned ours)
+{
+    return ours + ours / 4 + 16;
+}
+
 static enum sl_status start_daemon(struct sl_server *srv, const struct sl_server_config *cfg,
                                    const struct sockaddr *sa, struct sl_error *err)
 {
@@ -695,13 +728,13 @@ static enum sl_status start_daemon(struct sl_server *srv, const struct sl_server
         /* The pair in force, asked for in each handshake; the client CA is not given here
          * either (certstore.c says why). */
         MHD_OPTION_HTTPS_CERT_CALLBACK, &sl_certstore_retrieve, MHD_OPTION_HTTPS_PRIORITIES,
-        SL_SERVER_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT, srv->limits.connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->limits.per_ip_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, srv->limits.idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
-        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_ARRAY,
-        extra, MHD_OPTION_END);
+        SL_SERVER_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT,
+        daemon_limit(srv->limits.connections), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        daemon_limit(srv->limits.per_ip_connections), MHD_OPTION_CONNECTION_TIMEOUT,
+        srv->limits.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        srv, MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         sl_error_set(err, "--listen %s: cannot start the server (see the messages above)",
                      cfg->listen);
@@ -723,7 +756,8 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
     srv->limits = cfg->policy->limits;
     srv->listen_fd = MHD_INVALID_SOCKET;
     if (srv->limits.idle_timeout_s == 0 || srv->limits.connections == 0 ||
-        srv->limits.per_ip_connections == 0 || srv->limits.max_body_bytes == 0) {
+        srv->limits.head_timeout_s == 0 || srv->limits.per_ip_connections == 0 ||
+        srv->limits.max_body_bytes == 0) {
         sl_error_set(err, "policy limits: connections, per-IP connections, idle timeout and "
                           "body size must be positive");
         rc = SL_E_USAGE;
@@ -735,6 +769,18 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
     rc = parse_listen(cfg->listen, &ss, &sslen, srv, err);
     if (rc != SL_OK)
         goto out;
+    struct sl_admit_limits al = {
+        .connections = srv->limits.connections,
+        .per_ip_connections = srv->limits.per_ip_connections,
+        .head_timeout_s = srv->limits.head_timeout_s,
+        .idle_timeout_s = srv->limits.idle_timeout_s,
+    };
+    srv->admit = sl_admit_new(&al);
+    if (srv->admit == NULL) {
+        sl_error_set(err, "cannot start the connection reaper thread");
+        rc = SL_E_IO;
+        goto out;
+    }
     struct sl_certstore_files files = {
         .cert = cfg->cert_file, .key = cfg->key_file, .client_ca = cfg->client_ca_file};
     rc = sl_certstore_new(&files, &srv->certs, err);
@@ -831,8 +877,9 @@ void sl_server_free(struct sl_server *srv)
         MHD_stop_daemon(srv->daemon);
     if (srv->listen_fd != MHD_INVALID_SOCKET)
         close(srv->listen_fd);
-    /* After the daemon: every request has released its policy reference by now, and every
-     * connection its certificate. */
+    /* After the daemon: every request has released its policy reference, and every
+     * connection its admission entry and its certificate, by now. */
+    sl_admit_free(srv->admit);
     sl_policyref_holder_free(srv->policies);
     sl_certstore_free(srv->certs);
     free(srv);

@@ -137,7 +137,6 @@ static void serial_of(const gnutls_pcert_st *pc, char *out, size_t size)
  * for the pair. */
 struct conn {
     gnutls_session_t session;
-    struct sl_certstore_conn *hold;
     gnutls_pcert_st *chain;
     unsigned n;
     gnutls_privkey_t key;
@@ -146,7 +145,7 @@ struct conn {
 static void handshake(struct sl_certstore *s, struct conn *c)
 {
     ck_assert_int_eq(gnutls_init(&c->session, GNUTLS_SERVER), 0);
-    c->hold = sl_certstore_connection_started(s, c->session);
+    sl_certstore_connection_started(s, c->session);
     ck_assert_int_eq(sl_certstore_retrieve(c->session, NULL, 0, NULL, 0, &c->chain, &c->n, &c->key),
                      0);
     ck_assert_uint_ge(c->n, 1);
@@ -155,7 +154,7 @@ static void handshake(struct sl_certstore *s, struct conn *c)
 
 static void close_conn(struct conn *c)
 {
-    sl_certstore_connection_closed(c->hold);
+    sl_certstore_connection_closed(c->session);
     gnutls_deinit(c->session);
 }
 
@@ -288,9 +287,14 @@ START_TEST(test_certstore_session_not_told_is_refused)
     gnutls_privkey_t key = NULL;
     ck_assert_int_eq(sl_certstore_retrieve(session, NULL, 0, NULL, 0, &chain, &n, &key), -1);
     gnutls_deinit(session);
-    /* A connection that closes before its handshake held nothing. */
-    sl_certstore_connection_closed(sl_certstore_connection_started(s, NULL));
+    /* A connection without a session, or that closes before its handshake, holds nothing. */
+    sl_certstore_connection_started(s, NULL);
     sl_certstore_connection_closed(NULL);
+    ck_assert_int_eq(gnutls_init(&session, GNUTLS_SERVER), 0);
+    sl_certstore_connection_started(s, session);
+    sl_certstore_connection_closed(session);
+    sl_certstore_connection_closed(session); /* twice: nothing left to release */
+    gnutls_deinit(session);
     sl_certstore_free(s);
 }
 END_TEST

@@ -501,7 +501,6 @@ START_TEST(test_engine_pods_resource_must_carry_a_pod)
 }
 END_TEST
 
-
 /* Names from the request are escaped wherever an answer shows them, and a denial names
  * every failed check within 4 KiB, however long one check's details are. */
 START_TEST(test_engine_message_escapes_and_names_every_check)
@@ -510,7 +509,10 @@ START_TEST(test_engine_message_escapes_and_names_every_check)
     r.obj = tu_json(ROOT_POD);
     /* A name with ESC, 0x01, DEL, U+0085 and an invalid byte. */
     struct sl_request req = req_for(r.obj, "CREATE", "Pod");
-    req.name = "a\x1b[31mb\x01" "c\x7f" "d\xc2\x85" "e";
+    req.name = "a\x1b[31mb\x01"
+               "c\x7f"
+               "d\xc2\x85"
+               "e";
     eval_default(&r, &req);
     ck_assert(!r.v.allowed);
     ck_assert_ptr_nonnull(strstr(r.v.message, "pod \"a\\x1b[31mb\\x01c\\x7fd\\u0085e\" violates"));

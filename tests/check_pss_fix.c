@@ -106,6 +106,14 @@ static const struct {
      "['ALL']}}},{'name':'s','securityContext':{'capabilities':{'drop':['ALL'],'add':"
      "['CAP_SYS_ADMIN']}}}]}",
      0, "[]"},
+    {"CAP_SYS_ADMIN taken out by override: allowPrivilegeEscalation false then allowed",
+     "{'securityContext':{'runAsNonRoot':true,'seccompProfile':{'type':'RuntimeDefault'}},"
+     "'containers':[{'name':'s','securityContext':{'capabilities':{'drop':['ALL'],'add':"
+     "['CAP_SYS_ADMIN']}}}]}",
+     OVERRIDE,
+     "[{'op':'remove','path':'/containers/0/securityContext/capabilities/add/0'},"
+     "{'op':'add','path':'/containers/0/securityContext/allowPrivilegeEscalation','value':"
+     "false}]"},
     {"Windows pod: only runAsNonRoot, the one field the API allows there",
      "{'os':{'name':'windows'},'containers':[{'name':'a'}]}", V124,
      "[{'op':'add','path':'/securityContext','value':{'runAsNonRoot':true}}]"},

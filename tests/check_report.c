@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "socklock/alloc.h"
+#include "socklock/buf.h"
 #include "socklock/engine.h"
 #include "socklock/report.h"
 #include "testutil.h"
@@ -551,6 +552,61 @@ START_TEST(test_report_json_survives_a_name_that_is_not_utf8)
 }
 END_TEST
 
+/* The same objects and errors, added in the same order. */
+static void fill(struct sl_report *r)
+{
+    add_denied(r, "first");
+    add_allowed(r, "second");
+    add_error(r, "broken.yaml", 5, 22, "did not find expected ',' or ']'");
+    add_exempt(r, "third");
+    add_skipped(r, "fourth");
+    add_denied(r, "fifth\x01");
+}
+
+struct sink {
+    struct sl_buf out;
+    size_t calls;
+};
+
+static void sink_emit(void *ctx, const char *text, size_t len)
+{
+    struct sink *k = ctx;
+    (void)sl_buf_append(&k->out, text, len);
+    k->calls++;
+}
+
+/* `check` streams its report; what the user reads must be what the whole report would
+ * print, in both formats, and objects must leave before the report is finished. */
+START_TEST(test_report_stream_prints_what_the_whole_report_prints)
+{
+    for (int json = 0; json <= 1; json++) {
+        struct sl_report whole;
+        sl_report_init(&whole, "default");
+        fill(&whole);
+        char *want = json ? sl_report_json(&whole) : sl_report_text(&whole);
+        sl_report_cleanup(&whole);
+
+        struct sink k = {.calls = 0};
+        sl_buf_init(&k.out, 0);
+        struct sl_report r;
+        sl_report_init_stream(&r, "default", json, sink_emit, &k);
+        fill(&r);
+        ck_assert_msg(k.calls > 0 && strstr(k.out.data, "first") != NULL,
+                      "nothing was written before the end (%s)", json ? "json" : "text");
+        ck_assert_msg(r.len <= 1, "the stream holds %zu objects", r.len);
+        sl_report_finish(&r);
+        struct sl_report_counts c;
+        sl_report_counts(&r, &c);
+        ck_assert_uint_eq(c.denied, 2);
+        ck_assert_uint_eq(c.errors, 1);
+        sl_report_cleanup(&r);
+        ck_assert_msg(strcmp(k.out.data, want) == 0, "streamed:\n%s\nwhole:\n%s", k.out.data, want);
+        free(want);
+        sl_buf_cleanup(&k.out);
+    }
+}
+END_TEST
+
 Suite *suite_report(void)
 {
     Suite *s = suite_create("report");
@@ -568,6 +624,7 @@ Suite *suite_report(void)
     tcase_add_test(tc, test_report_marks_fixable_violations);
     tcase_add_test(tc, test_report_json_keeps_names_and_warnings_verbatim);
     tcase_add_test(tc, test_report_json_survives_a_name_that_is_not_utf8);
+    tcase_add_test(tc, test_report_stream_prints_what_the_whole_report_prints);
     suite_add_tcase(s, tc);
     return s;
 }

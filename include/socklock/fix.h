@@ -47,7 +47,7 @@ struct sl_fix_result {
      * those fixed in place too. */
     struct sl_fix_object *objs;
     size_t nobjs;
-    size_t fixed; /* objects fixed in place */
+    size_t fixed;            /* objects fixed in place */
     size_t inserted_lines;   /* lines added */
     size_t replaced_scalars; /* scalars rewritten in place */
     size_t removed_lines;    /* lines of removed list items */

@@ -76,8 +76,8 @@ enum sl_status sl_manifest_open(const char *path, struct sl_manifest_reader **ou
                                 struct sl_error *err);
 /* The file's name as messages show it ("<stdin>" for "-"). */
 const char *sl_manifest_name(const struct sl_manifest_reader *r);
-enum sl_status sl_manifest_next(struct sl_manifest_reader *r, struct sl_manifest_doc *d,
-                                bool *got, struct sl_error *err);
+enum sl_status sl_manifest_next(struct sl_manifest_reader *r, struct sl_manifest_doc *d, bool *got,
+                                struct sl_error *err);
 void sl_manifest_doc_cleanup(struct sl_manifest_doc *d);
 void sl_manifest_close(struct sl_manifest_reader *r);
 

@@ -70,7 +70,8 @@ struct sl_limits {
     size_t max_body_bytes;       /* 7 MiB */
     size_t inflight_body_bytes;  /* 64 MiB, all connections together */
     unsigned connections;        /* 1024 */
-    unsigned per_ip_connections; /* 512 */
+    unsigned per_ip_connections; /* 256 */
+    unsigned head_timeout_s;     /* 10: a new connection's handshake and first request head */
     unsigned idle_timeout_s;     /* 30 */
     unsigned shutdown_delay_s;   /* 5 */
     unsigned drain_timeout_s;    /* 10 */

@@ -48,7 +48,7 @@ struct sl_report_counts {
 };
 
 struct sl_report {
-    char *profile; /* profile name as shown in messages */
+    char *profile;                   /* profile name as shown in messages */
     struct sl_report_entry *entries; /* streaming: at most the one object not yet written */
     size_t len;
     struct sl_error *errors; /* files that could not be read or parsed */

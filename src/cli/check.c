@@ -218,9 +218,10 @@ static int run(int argc, char **argv)
     struct sl_report r;
     /* Routed: "default", or "by namespace" when rules may pick others (each object names
      * its own). */
-    sl_report_init_stream(&r, *profile_name ? profile_name
-                              : pol->nrules > 0 ? "by namespace"
-                                                : "default",
+    sl_report_init_stream(&r,
+                          *profile_name     ? profile_name
+                          : pol->nrules > 0 ? "by namespace"
+                                            : "default",
                           o.json, to_stdout, NULL);
     struct run run = {
         .pol = pol, .prof = prof, .as_written = !o.as_webhook, .patches = o.json, .report = &r};

@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,6 +84,7 @@ static void warn_fixed_limits(const struct sl_limits *was, const struct sl_limit
     warn_limit("inflightBodyBytes", was->inflight_body_bytes, now->inflight_body_bytes);
     warn_limit("connections", was->connections, now->connections);
     warn_limit("perIPConnections", was->per_ip_connections, now->per_ip_connections);
+    warn_limit("headTimeoutSeconds", was->head_timeout_s, now->head_timeout_s);
     warn_limit("idleTimeoutSeconds", was->idle_timeout_s, now->idle_timeout_s);
     warn_limit("shutdownDelaySeconds", was->shutdown_delay_s, now->shutdown_delay_s);
     warn_limit("drainTimeoutSeconds", was->drain_timeout_s, now->drain_timeout_s);
@@ -174,6 +176,8 @@ static int poll_signals(int sfd, const struct reload *rl)
             if (si.ssi_signo == SIGHUP) {
                 reload_policy(rl, "SIGHUP");
                 serve_certs_reload(rl->certs, "SIGHUP");
+            } else if (si.ssi_signo == SIGUSR1 || si.ssi_signo == SIGUSR2) {
+                sl_log_info("%s ignored", si.ssi_signo == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
             } else {
                 /* At once: every answer from now on carries `Connection: close`, and
                  * freeing the watches below can take tens of milliseconds. */
@@ -203,11 +207,29 @@ static int serve_until_stopped(const sigset_t *set, const struct reload *rl)
         int sig = 0;
         if (sigwait(set, &sig) != 0)
             continue;
+        if (sig == SIGUSR1 || sig == SIGUSR2) {
+            sl_log_info("%s ignored", sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+            continue;
+        }
         if (sig != SIGHUP)
             return sig;
         reload_policy(rl, "SIGHUP");
         serve_certs_reload(rl->certs, "SIGHUP");
     }
+}
+
+/* Every connection the limits allow needs a descriptor, and the usual soft limit (1024) is
+ * below the default cap plus the daemon's slack: raise it, up to the hard limit. */
+static void raise_fd_limit(const struct sl_limits *lim)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)lim->connections * 2 + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+        sl_log_warnx("open files limited to %llu: fewer than %u connections can be held",
+                     (unsigned long long)rl.rlim_cur, lim->connections);
 }
 
 static int run_server(const struct sl_server_config *cfg, const char *policy_path)
@@ -216,12 +238,15 @@ static int run_server(const struct sl_server_config *cfg, const char *policy_pat
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
-    /* SIGHUP must not kill a serving webhook, which is its default action. */
+    /* SIGHUP, SIGUSR1 and SIGUSR2 must not kill a serving webhook, their default action. */
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     /* libmicrohttpd suppresses SIGPIPE on its sockets; this covers everything else. */
     signal(SIGPIPE, SIG_IGN);
 
+    raise_fd_limit(&cfg->policy->limits);
     struct sl_error err = {0};
     struct sl_server *srv = NULL;
     if (sl_server_start(cfg, &srv, &err) != SL_OK) {

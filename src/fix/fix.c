@@ -394,8 +394,7 @@ static enum sl_status fix_one(const struct sl_fix_opts *opts, const char *data, 
 
 /* Moves the objects of part (its document indexes and lines counted from the part's start)
  * into out, at document offset `docs` and line offset `lines`. */
-static void take_part(struct sl_fix_result *out, struct sl_fix_result *part, size_t docs,
-                      int lines)
+static void take_part(struct sl_fix_result *out, struct sl_fix_result *part, size_t docs, int lines)
 {
     if (part->nobjs > 0) {
         out->objs = sl_xrealloc(out->objs, (out->nobjs + part->nobjs) * sizeof(*out->objs));

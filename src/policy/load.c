@@ -152,6 +152,7 @@ static const struct limit_spec {
      true},
     {"connections", 1, 65536, offsetof(struct sl_limits, connections), false},
     {"perIPConnections", 1, 65536, offsetof(struct sl_limits, per_ip_connections), false},
+    {"headTimeoutSeconds", 1, 600, offsetof(struct sl_limits, head_timeout_s), false},
     {"idleTimeoutSeconds", 1, 3600, offsetof(struct sl_limits, idle_timeout_s), false},
     {"shutdownDelaySeconds", 0, 600, offsetof(struct sl_limits, shutdown_delay_s), false},
     {"drainTimeoutSeconds", 0, 600, offsetof(struct sl_limits, drain_timeout_s), false},

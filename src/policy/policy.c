@@ -5,7 +5,8 @@
  *     maxBodyBytes: 7340032
  *     inflightBodyBytes: 67108864
  *     connections: 1024
- *     perIPConnections: 512
+ *     perIPConnections: 256
+ *     headTimeoutSeconds: 10
  *     idleTimeoutSeconds: 30
  *     shutdownDelaySeconds: 5
  *     drainTimeoutSeconds: 10
@@ -56,7 +57,8 @@ static const struct sl_limits default_limits = {
     .max_body_bytes = 7u << 20,
     .inflight_body_bytes = 64u << 20,
     .connections = 1024,
-    .per_ip_connections = 512,
+    .per_ip_connections = 256,
+    .head_timeout_s = 10,
     .idle_timeout_s = 30,
     .shutdown_delay_s = 5,
     .drain_timeout_s = 10,
@@ -314,12 +316,13 @@ char *sl_policy_dump(const struct sl_policy *pol)
                   "  inflightBodyBytes: %zu\n"
                   "  connections: %u\n"
                   "  perIPConnections: %u\n"
+                  "  headTimeoutSeconds: %u\n"
                   "  idleTimeoutSeconds: %u\n"
                   "  shutdownDelaySeconds: %u\n"
                   "  drainTimeoutSeconds: %u\n"
                   "profiles:\n",
                   l->max_body_bytes, l->inflight_body_bytes, l->connections, l->per_ip_connections,
-                  l->idle_timeout_s, l->shutdown_delay_s, l->drain_timeout_s);
+                  l->head_timeout_s, l->idle_timeout_s, l->shutdown_delay_s, l->drain_timeout_s);
     for (size_t i = 0; i < pol->nprofiles; i++) {
         const struct sl_profile *p = &pol->profiles[i];
         char ver[16];

@@ -75,13 +75,40 @@ static bool has_string(const json_t *arr, const char *s)
     const json_t *v;
     json_array_foreach(arr, i, v)
     {
-        if (strcmp(json_string_value(v), s) == 0)
+        const char *x = json_string_value(v);
+        if (x != NULL && strcmp(x, s) == 0)
             return true;
     }
     return false;
 }
 
 /* ---- allowPrivilegeEscalation ---- */
+
+/* Sets allowPrivilegeEscalation in the copy's securityContext sc where a fixer running in
+ * table order would have put it: after the keys the container wrote, before those the other
+ * fixers added (it runs after them only to see their capabilities), so that the patch and
+ * `fix`'s text edits keep one order. */
+static void put_allow_priv_esc(json_t *sc, const json_t *orig)
+{
+    if (json_object_get(sc, "allowPrivilegeEscalation") != NULL) {
+        json_object_set_new(sc, "allowPrivilegeEscalation", json_false()); /* keeps its place */
+        return;
+    }
+    json_t *added = json_object();
+    const char *key;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(sc, tmp, key, v)
+    {
+        if (json_object_get(orig, key) == NULL) {
+            json_object_set(added, key, v);
+            json_object_del(sc, key);
+        }
+    }
+    json_object_set_new(sc, "allowPrivilegeEscalation", json_false());
+    json_object_update(sc, added);
+    json_decref(added);
+}
 
 void pss_fix_allow_priv_esc(const struct pss_fix *fx, const char *const *allowed)
 {
@@ -90,11 +117,15 @@ void pss_fix_allow_priv_esc(const struct pss_fix *fx, const char *const *allowed
         return;
     for (size_t i = 0; i < fx->pod->ncontainers; i++) {
         const struct pss_container *c = &fx->pod->containers[i];
-        if (!may_change(fx, c) || c->privileged == PSS_TRUE ||
-            has_string(c->cap_add, "CAP_SYS_ADMIN"))
+        if (!may_change(fx, c) || c->privileged == PSS_TRUE)
+            continue;
+        /* The capabilities as the capabilities fixers left them (they run first). */
+        json_t *sc = container_sc(fx, c);
+        const json_t *add = json_object_get(json_object_get(sc, "capabilities"), "add");
+        if (has_string(add, "CAP_SYS_ADMIN"))
             continue;
         if (c->allow_priv_esc == PSS_UNSET || (c->allow_priv_esc == PSS_TRUE && fx->override))
-            json_object_set_new(container_sc(fx, c), "allowPrivilegeEscalation", json_false());
+            put_allow_priv_esc(sc, json_object_get(c->json, "securityContext"));
     }
 }
 

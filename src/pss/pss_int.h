@@ -175,6 +175,7 @@ struct pss_check {
     unsigned extra;
     struct pss_versioned versions[PSS_MAX_VERSIONS];
     bool pod_only; /* reads only pod-level fields: a container's waiver never changes it */
+    bool fix_late; /* its fixer reads what the other fixers wrote, so it runs after them */
 };
 
 /* The table (pss.c) and its length. */

@@ -86,6 +86,25 @@ run 2 --output json "$fx/good-pod.yaml" "$fx/broken.yaml"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); e=r["errors"][0]; assert (e["line"], e["column"]) == (5, 22) and e["file"].endswith("broken.yaml"), e; assert r["summary"]["allowed"] == 1' "$tmp/out" ||
     fail "JSON errors list"
 
+# A dangling or looping *.yaml symlink inside a folder is an error, as the same path given
+# directly is; the folder's good file is still checked.
+mkdir "$tmp/links"
+cp "$fx/good-pod.yaml" "$tmp/links/a.yaml"
+ln -s "$tmp/links/nowhere.yaml" "$tmp/links/dangling.yaml"
+ln -s loop.yaml "$tmp/links/loop.yaml"
+run 2 "$tmp/links"
+has err "$tmp/links/dangling.yaml"
+has err "$tmp/links/loop.yaml"
+has out "1 object checked: 1 allowed, 0 denied"
+run 2 "$tmp/links/dangling.yaml"
+has err "$tmp/links/dangling.yaml"
+
+# A mid-stream error: the documents before it are reported, then the error, exit 2.
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: early}\nspec: {containers: [{name: a, image: x, securityContext: {privileged: true}}]}\n---\n[oops\n' >"$tmp/mid.yaml"
+run 2 "$tmp/mid.yaml"
+has out "Pod default/early: privileged"
+has err "$tmp/mid.yaml:7"
+
 # Duplicate keys (at the second key), billion laughs, deep nesting, a 17 MiB file.
 run 2 "$fx/dup-key.yaml"
 has err "$fx/dup-key.yaml:7:3: duplicate mapping key \"hostNetwork\""
