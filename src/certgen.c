@@ -489,8 +489,7 @@ enum sl_status sl_certgen_check_pair(const char *cert_pem, size_t cert_len, cons
     }
     if (X509_cmp_current_time(X509_get0_notBefore(leaf)) >= 0) {
         format_time(X509_get0_notBefore(leaf), when, sizeof(when));
-        sl_error_setpos(err, cert_file, 0, 0, "certificate is not valid yet (not before %s)",
-                        when);
+        sl_error_setpos(err, cert_file, 0, 0, "certificate is not valid yet (not before %s)", when);
         goto out;
     }
     if (count_dns_sans(leaf) == 0) {
