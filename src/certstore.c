@@ -23,18 +23,19 @@
  * is safe, so each generation counts its holders, like the policy (policyref.c). The store
  * holds one reference to the generation in force; the handshake of a connection takes one,
  * kept until libmicrohttpd reports the connection closed (MHD_OPTION_NOTIFY_CONNECTION), and
- * the last release frees the generation. libmicrohttpd calls gnutls_deinit() after that report,
- * but deinit does not touch certificates the application owns, and nothing sends on a closed
- * connection.
+ * the last release frees the generation. libmicrohttpd calls gnutls_deinit() around that
+ * report, before or after it depending on the path; deinit does not touch certificates the
+ * application owns, and nothing sends on a closed connection, so either order is safe.
  *
  * The callback gets only the GnuTLS session, so the connection's hold must be reachable from
  * it. The notification of a new connection comes before its handshake, with the session
  * available (MHD_CONNECTION_INFO_GNUTLS_SESSION); the hold is stored as the session's
  * gnutls_db_set_ptr() pointer, which GnuTLS passes only to session-cache callbacks, and
  * libmicrohttpd sets none (and uses the session's other pointer, gnutls_session_set_ptr(), for
- * itself). The close notification finds the hold the same way, so libmicrohttpd's per-
- * connection pointer stays free for the connection table (admit.h). One session serves one
- * generation, even if GnuTLS asks twice in one handshake.
+ * itself). The close notification cannot find it that way: on some paths libmicrohttpd
+ * deinitialises the session before it reports the close (valgrind showed it), so the server
+ * keeps the hold with the connection's own context and passes it back. One session serves
+ * one generation, even if GnuTLS asks twice in one handshake.
  *
  * Checks. A new set of files is read from one snapshot: a Secret volume is updated by renaming
  * a new `..data` link over the old one, so tls.crt and tls.key read a moment apart may come
@@ -92,8 +93,7 @@ struct sl_certstore {
     atomic_llong not_after; /* current's, for readiness without the lock */
 };
 
-/* One connection's hold on the store, from its start to its close. */
-struct conn {
+struct sl_certstore_conn {
     struct sl_certstore *store;
     struct gen *gen; /* what this connection's handshake serves; NULL before it */
 };
@@ -439,7 +439,7 @@ int sl_certstore_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca
     SL_UNUSED(nreqs);
     SL_UNUSED(pk_algos);
     SL_UNUSED(pk_algos_length);
-    struct conn *cc = gnutls_db_get_ptr(session);
+    struct sl_certstore_conn *cc = gnutls_db_get_ptr(session);
     if (cc == NULL)
         return -1; /* not a connection the server was told of: nothing could keep a pair */
     if (cc->gen == NULL)
@@ -450,27 +450,25 @@ int sl_certstore_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca
     return 0;
 }
 
-void sl_certstore_connection_started(struct sl_certstore *s, gnutls_session_t session)
+struct sl_certstore_conn *sl_certstore_connection_started(struct sl_certstore *s,
+                                                          gnutls_session_t session)
 {
-    if (session == NULL)
-        return;
-    struct conn *cc = sl_xcalloc(1, sizeof(*cc));
+    struct sl_certstore_conn *cc = sl_xcalloc(1, sizeof(*cc));
     cc->store = s;
-    gnutls_db_set_ptr(session, cc);
-    if (sl_certstore_mtls(s))
-        gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUEST);
+    if (session != NULL) {
+        gnutls_db_set_ptr(session, cc);
+        if (sl_certstore_mtls(s))
+            gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUEST);
+    }
+    return cc;
 }
 
-void sl_certstore_connection_closed(gnutls_session_t session)
+void sl_certstore_connection_closed(struct sl_certstore_conn *conn)
 {
-    if (session == NULL)
+    if (conn == NULL)
         return;
-    struct conn *cc = gnutls_db_get_ptr(session);
-    if (cc == NULL)
-        return;
-    gnutls_db_set_ptr(session, NULL);
-    release(cc->gen);
-    free(cc);
+    release(conn->gen);
+    free(conn);
 }
 
 bool sl_certstore_client_ok(struct sl_certstore *s, gnutls_session_t session)

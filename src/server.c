@@ -156,12 +156,19 @@ unsigned sl_server_parse_timeout(const char *value, unsigned max_s)
     return (unsigned)s;
 }
 
+/* What a connection carries from its start to its close, as libmicrohttpd's socket_context. */
+struct conn_ctx {
+    struct sl_admit_conn *admit;    /* its entry in the connection table; NULL without one */
+    struct sl_certstore_conn *cert; /* its hold on the pair its handshake is served */
+};
+
 /* The connection's admission entry (NULL when libmicrohttpd gave no descriptor). */
 static struct sl_admit_conn *admit_entry(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return info != NULL ? info->socket_context : NULL;
+    const struct conn_ctx *ctx = info != NULL ? info->socket_context : NULL;
+    return ctx != NULL ? ctx->admit : NULL;
 }
 
 /* ---- answers ---------------------------------------------------------------------- */
@@ -596,41 +603,38 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
-/* A connection opens (before its handshake) or closes: the certificate store keeps the pair
- * its handshake is served alive until then. The store finds its hold through the TLS session,
- * which libmicrohttpd deinitialises only after this notification, so socket_context stays
- * admit.h's. */
-static void track_certificate(struct sl_server *srv, struct MHD_Connection *c,
-                              enum MHD_ConnectionNotificationCode toe)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    gnutls_session_t session = ci != NULL ? (gnutls_session_t)ci->tls_session : NULL;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
-        sl_certstore_connection_started(srv->certs, session);
-    else
-        sl_certstore_connection_closed(session);
-}
-
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
     struct sl_server *srv = cls;
     sl_metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
-    track_certificate(srv, c, toe);
     if (toe != MHD_CONNECTION_NOTIFY_STARTED) {
-        /* Before libmicrohttpd closes the descriptor (admit.h). */
-        sl_admit_close(srv->admit, *socket_context);
+        struct conn_ctx *ctx = *socket_context;
         *socket_context = NULL;
+        if (ctx == NULL)
+            return;
+        /* Before libmicrohttpd closes the descriptor (admit.h). */
+        sl_admit_close(srv->admit, ctx->admit);
+        /* The pair its handshake got may be freed now. The hold is kept here, not found
+         * through the TLS session: libmicrohttpd may have deinitialised that already. */
+        sl_certstore_connection_closed(ctx->cert);
+        free(ctx);
         return;
     }
+    struct conn_ctx *ctx = sl_xcalloc(1, sizeof(*ctx));
+    /* Before the handshake, which asks the store for the pair (certstore.h). */
+    const union MHD_ConnectionInfo *tls =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    ctx->cert = sl_certstore_connection_started(
+        srv->certs, tls != NULL ? (gnutls_session_t)tls->tls_session : NULL);
     const union MHD_ConnectionInfo *fd =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     const union MHD_ConnectionInfo *addr =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (fd != NULL)
-        *socket_context =
+        ctx->admit =
             sl_admit_open(srv->admit, fd->connect_fd, addr != NULL ? addr->client_addr : NULL);
+    *socket_context = ctx;
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) SL_PRINTF(2, 0);

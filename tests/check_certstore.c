@@ -137,6 +137,7 @@ static void serial_of(const gnutls_pcert_st *pc, char *out, size_t size)
  * for the pair. */
 struct conn {
     gnutls_session_t session;
+    struct sl_certstore_conn *hold;
     gnutls_pcert_st *chain;
     unsigned n;
     gnutls_privkey_t key;
@@ -145,7 +146,7 @@ struct conn {
 static void handshake(struct sl_certstore *s, struct conn *c)
 {
     ck_assert_int_eq(gnutls_init(&c->session, GNUTLS_SERVER), 0);
-    sl_certstore_connection_started(s, c->session);
+    c->hold = sl_certstore_connection_started(s, c->session);
     ck_assert_int_eq(sl_certstore_retrieve(c->session, NULL, 0, NULL, 0, &c->chain, &c->n, &c->key),
                      0);
     ck_assert_uint_ge(c->n, 1);
@@ -154,8 +155,9 @@ static void handshake(struct sl_certstore *s, struct conn *c)
 
 static void close_conn(struct conn *c)
 {
-    sl_certstore_connection_closed(c->session);
+    /* libmicrohttpd may deinitialise the session first: the hold must not need it. */
     gnutls_deinit(c->session);
+    sl_certstore_connection_closed(c->hold);
 }
 
 static enum sl_status reload(struct sl_certstore *s, struct sl_certstore_info *info, char *msg,
@@ -288,13 +290,12 @@ START_TEST(test_certstore_session_not_told_is_refused)
     ck_assert_int_eq(sl_certstore_retrieve(session, NULL, 0, NULL, 0, &chain, &n, &key), -1);
     gnutls_deinit(session);
     /* A connection without a session, or that closes before its handshake, holds nothing. */
-    sl_certstore_connection_started(s, NULL);
+    sl_certstore_connection_closed(sl_certstore_connection_started(s, NULL));
     sl_certstore_connection_closed(NULL);
     ck_assert_int_eq(gnutls_init(&session, GNUTLS_SERVER), 0);
-    sl_certstore_connection_started(s, session);
-    sl_certstore_connection_closed(session);
-    sl_certstore_connection_closed(session); /* twice: nothing left to release */
+    struct sl_certstore_conn *hold = sl_certstore_connection_started(s, session);
     gnutls_deinit(session);
+    sl_certstore_connection_closed(hold);
     sl_certstore_free(s);
 }
 END_TEST

@@ -16,6 +16,10 @@
 
 struct sl_certstore;
 
+/* One connection's hold on the store: made when the connection opens, released when it
+ * closes. */
+struct sl_certstore_conn;
+
 /* The files a store reads, borrowed for the call that takes them. */
 struct sl_certstore_files {
     const char *cert;      /* PEM certificate, the leaf first, then its chain */
@@ -62,15 +66,15 @@ int sl_certstore_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca
                           gnutls_pcert_st **pcert, unsigned int *pcert_length,
                           gnutls_privkey_t *privkey);
 
-/* A connection has opened, its handshake not yet begun: its session gets a hold on the store
- * (kept as the session's gnutls_db_set_ptr() pointer), to be released by
- * sl_certstore_connection_closed() before gnutls_deinit(). With a client CA, the session is
- * set to ask the client for a certificate. A NULL session gets nothing. */
-void sl_certstore_connection_started(struct sl_certstore *s, gnutls_session_t session);
+/* A connection has opened, its handshake not yet begun; returns its hold on the store, to
+ * pass to sl_certstore_connection_closed(). With a client CA, the session is set to ask the
+ * client for a certificate. */
+struct sl_certstore_conn *sl_certstore_connection_started(struct sl_certstore *s,
+                                                          gnutls_session_t session);
 
-/* The connection of `session` has closed: the generation its handshake got may be freed
- * now. Accepts NULL, and a session that holds nothing. */
-void sl_certstore_connection_closed(gnutls_session_t session);
+/* The connection has closed: the generation its handshake got may be freed now. Accepts
+ * NULL. */
+void sl_certstore_connection_closed(struct sl_certstore_conn *conn);
 
 /* True when the peer of `session` presented a certificate that chains to the client CA in
  * force and whose key purposes allow TLS client authentication. */
