@@ -11,7 +11,11 @@ TEST_PKGS = check libcurl
 # the compiler, the libraries, and the tools the tests drive.
 DEB_PKGS  = gcc libc6-dev pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libssl-dev \
             libgnutls28-dev check libcurl4-openssl-dev python3 python3-yaml python3-jsonpatch \
-            valgrind curl openssl ca-certificates golang-go golang-github-evanphx-json-patch-dev prometheus
+            valgrind curl openssl ca-certificates golang-go golang-github-evanphx-json-patch-dev prometheus \
+            slowhttptest testssl.sh graphviz
+# The deploy/ tests render the kustomizations with `kubectl kustomize`: any kubectl will do,
+# Debian's (1.20, kustomize v2.0.3) when there is none.
+DEB_PKGS += $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-client)
 
 ifeq ($(SANITIZE),1)
 VARIANT  ?= asan
@@ -68,7 +72,7 @@ UNITS     = $(BUILD)/tests/run_units
 INTEG     = $(BUILD)/tests/run_integration
 
 .PHONY: all run test deps install clean format format-check units integration bench valgrind fuzz \
-        lint tsan replay FORCE
+        lint tsan replay rootfs deploy-certs FORCE
 FORCE:
 .DEFAULT_GOAL := all
 
@@ -133,6 +137,29 @@ deps:
 	  fi; \
 	fi
 
+# The image's root filesystem (Dockerfile): the binary without its debug symbols; exactly the
+# shared libraries it loads as ldd resolves them, copied as files (no links), and the ELF
+# interpreter, executable (the kernel refuses to load one that is not); the passwd and group
+# entries of the user it runs as. No shell, no package manager, nothing else:
+# tests/cli/rootfs_chroot.sh runs it as the image would. `make test` makes it from the release
+# build whatever the variant, as the Dockerfile does.
+ROOTFS = build/rootfs
+rootfs: $(BIN)
+	$(Q)rm -rf $(ROOTFS) && mkdir -p $(ROOTFS)/usr/local/bin $(ROOTFS)/etc
+	$(Q)install -m 0755 -s $(BIN) $(ROOTFS)/usr/local/bin/socklock
+	$(Q)ldd $(BIN) | awk '$$1 ~ /^\// { print "0755", $$1 } $$2 == "=>" && $$3 ~ /^\// { print "0644", $$3 }' \
+	    > $(ROOTFS).list && [ -s $(ROOTFS).list ] || { echo "rootfs: ldd $(BIN) failed"; exit 1; }
+	$(Q)while read -r mode lib; do install -D -m $$mode $$lib $(ROOTFS)$$lib || exit 1; done < $(ROOTFS).list
+	$(Q)rm -f $(ROOTFS).list
+	$(Q)echo 'socklock:x:10001:10001:socklock:/nonexistent:/nonexistent' > $(ROOTFS)/etc/passwd
+	$(Q)echo 'socklock:x:10001:' > $(ROOTFS)/etc/group
+	@echo "  ROOTFS  $(ROOTFS): $$(find $(ROOTFS) -type f | wc -l) files, $$(du -sh $(ROOTFS) | cut -f1)"
+
+# The static overlays' certificate and caBundle (deploy/static/generate.sh), into folders git
+# ignores. RENEW=1 makes new ones, trusting the old CA too until it is removed.
+deploy-certs: $(BIN)
+	SOCKLOCK_BIN=$(CURDIR)/$(BIN) sh deploy/static/generate.sh
+
 # Dev certificates are made once, by socklock itself, into certs/ (ignored by git).
 certs/tls.crt: | $(BIN)
 	$(BIN) certs --out certs --days 30
@@ -163,7 +190,7 @@ $(SHIM): tests/tools/shim/replace_on_fsync.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -shared -fPIC -O1 -o $@ $< -ldl
 TEST_ENV = SOCKLOCK_BIN=$(BIN) SOCKLOCK_JSONPATCH=$(CURDIR)/$(JSONPATCH)
-CLI_ENV  = SOCKLOCK_BIN=$(BIN) SOCKLOCK_SHIM=$(CURDIR)/$(SHIM)
+CLI_ENV  = SOCKLOCK_BIN=$(BIN) SOCKLOCK_SHIM=$(CURDIR)/$(SHIM) SOCKLOCK_ROOTFS=$(CURDIR)/$(ROOTFS)
 
 # Every fuzz target also builds as a plain program (tests/fuzz/replay.c) that replays its
 # corpus: the fixtures, the vendored AdmissionReviews and what tests/fuzz/corpus keeps. make
@@ -185,6 +212,7 @@ replay: $(REPLAYS)
 
 test: deps
 	$(MAKE) --no-print-directory $(BIN) $(UNITS) $(INTEG) $(JSONPATCH) $(SHIM) $(REPLAYS)
+	$(MAKE) --no-print-directory VARIANT=release rootfs
 	@if [ "$(VARIANT)" = release ]; then cp $(BIN) ./socklock.tmp && mv -f ./socklock.tmp ./socklock; fi
 	$(TEST_ENV) $(UNITS)
 	SOCKLOCK_BIN=$(BIN) $(INTEG)
@@ -205,27 +233,32 @@ $(BUILD)/tests/policyref_bench: $(BUILD)/tests/bench/policyref_bench.o $(BUILD)/
 BENCH_PAYLOADS ?= $(wildcard tests/bench/payloads/*.json) tests/fixtures/reviews/deployment-sockshop.json
 # Coverage-guided fuzzing with clang's libFuzzer, ASan and UBSan, time-boxed per target
 # (FUZZ_SECONDS each; .ci/run runs a short smoke of every target). Targets are the pure
-# modules only (no sockets, no files; manifest.c is linked for its parser, which works on
-# bytes). Seeds: the reviews for the JSON targets, the manifests and policies for the YAML
-# ones; each target's dictionary is tests/fuzz/<target>.dict, or the JSON or YAML one.
+# modules (no sockets, no files; manifest.c is linked for its parser, which works on bytes),
+# and fuzz_http, which serves plain HTTP on loopback with the server's own handlers. Seeds:
+# the reviews for the JSON targets, the manifests and policies for the YAML ones, each
+# target's own corpus; the dictionary is the JSON, YAML or HTTP one.
 # What a run finds stays in build/fuzz; a crash fails the run and its input is kept there
 # as crash-*, to become a fixture and a regression test.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS = $(filter-out src/main.c src/server.c src/cli/%.c src/certgen.c src/metrics.c \
               src/report.c src/log.c,$(LIB_SRCS))
+# The HTTP target runs the server itself (without TLS, on loopback).
+FUZZ_HTTP_SRCS = $(filter-out src/main.c src/cli/%.c,$(LIB_SRCS))
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
              -D_POSIX_C_SOURCE=200809L -Iinclude $(PKG_CFLAGS)
-FUZZ_YAML_TARGETS = fuzz_fix fuzz_yaml fuzz_policy
+FUZZ_YAML_TARGETS = fuzz_fix fuzz_yaml fuzz_policy fuzz_netpol
 FUZZ_PKGS = clang libclang-rt-14-dev
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_PKGS)"
 	@mkdir -p build/fuzz
 	@for t in $(FUZZ_TARGETS); do \
-	  clang $(FUZZ_FLAGS) tests/fuzz/$$t.c $(FUZZ_SRCS) $(PKG_LIBS) -o build/fuzz/$$t || exit 1; \
+	  srcs="$(FUZZ_SRCS)"; [ $$t = fuzz_http ] && srcs="$(FUZZ_HTTP_SRCS)"; \
+	  clang $(FUZZ_FLAGS) tests/fuzz/$$t.c $$srcs $(PKG_LIBS) -o build/fuzz/$$t || exit 1; \
 	done
 	@for t in $(FUZZ_TARGETS); do \
 	  case " $(FUZZ_YAML_TARGETS) " in *" $$t "*) seeds="$(FUZZ_SEEDS_TEXT)"; dict=yaml;; \
 	    *) seeds="$(FUZZ_SEEDS)"; dict=json;; esac; \
+	  if [ $$t = fuzz_http ]; then seeds=; dict=http; fi; \
 	  mkdir -p build/fuzz/corpus-$$t; \
 	  echo "  FUZZ    $$t ($(FUZZ_SECONDS) s)"; \
 	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=1024 \

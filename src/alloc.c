@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <malloc.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -245,4 +246,14 @@ void sl_arena_release(json_t *v)
 void sl_alloc_init(void)
 {
     json_set_alloc_funcs(json_xmalloc, json_xfree);
+}
+
+void sl_alloc_tune_for_server(void)
+{
+    (void)mallopt(M_MMAP_THRESHOLD, (int)SL_ALLOC_MMAP_THRESHOLD);
+}
+
+void sl_alloc_trim(void)
+{
+    (void)malloc_trim(0);
 }

@@ -51,6 +51,18 @@ void sl_report_cleanup(struct sl_report *r)
     for (size_t i = 0; i < r->len; i++)
         entry_cleanup(&r->entries[i]);
     free(r->entries);
+    for (size_t i = 0; i < r->nnet; i++) {
+        struct sl_report_net *n = &r->net[i];
+        free(n->file);
+        free(n->kind);
+        free(n->namespace_);
+        free(n->name);
+        free(n->check);
+        free(n->detail);
+        free(n->profile);
+        sl_strlist_cleanup(&n->workloads);
+    }
+    free(r->net);
     free(r->errors);
     free(r->profile);
     memset(r, 0, sizeof(*r));
@@ -157,6 +169,31 @@ void sl_report_set_patch(struct sl_report *r, json_t *patch)
     e->patch = json_incref(patch);
 }
 
+void sl_report_add_network(struct sl_report *r, const char *file, int line, const char *kind,
+                           const char *namespace_, const char *name, const char *check,
+                           const char *detail, const struct sl_strlist *workloads,
+                           const char *profile, bool deny)
+{
+    r->net = sl_xrealloc(r->net, (r->nnet + 1) * sizeof(*r->net));
+    struct sl_report_net *n = &r->net[r->nnet++];
+    memset(n, 0, sizeof(*n));
+    n->file = dup_or_empty(file);
+    n->line = line;
+    n->kind = dup_or_empty(kind);
+    n->namespace_ = dup_or_empty(namespace_);
+    n->name = dup_or_empty(name);
+    n->check = dup_or_empty(check);
+    n->detail = dup_or_empty(detail);
+    n->profile = dup_or_empty(profile);
+    n->deny = deny;
+    for (size_t i = 0; workloads != NULL && i < workloads->len; i++)
+        sl_strlist_add(&n->workloads, workloads->items[i]);
+    if (deny)
+        r->counts.network_denied++;
+    else
+        r->counts.network_warnings++;
+}
+
 void sl_report_add_error(struct sl_report *r, const struct sl_error *err)
 {
     r->errors = sl_xrealloc(r->errors, (r->nerrors + 1) * sizeof(*r->errors));
@@ -228,6 +265,25 @@ static void text_entry(struct sl_buf *b, const struct sl_report_entry *e)
     }
 }
 
+static void text_network(struct sl_buf *b, const struct sl_report *r)
+{
+    for (size_t i = 0; i < r->nnet; i++) {
+        const struct sl_report_net *n = &r->net[i];
+        put_clean(b, n->file);
+        sl_buf_printf(b, ":%d: ", n->line);
+        put_clean(b, n->kind);
+        sl_buf_puts(b, " ");
+        put_clean(b, n->namespace_);
+        sl_buf_puts(b, "/");
+        put_clean(b, n->name);
+        sl_buf_puts(b, ": ");
+        put_clean(b, n->check);
+        sl_buf_puts(b, ": ");
+        put_clean(b, n->detail);
+        sl_buf_puts(b, n->deny ? "\n" : " (warning)\n");
+    }
+}
+
 static void text_summary(struct sl_buf *b, const struct sl_report *r)
 {
     struct sl_report_counts c;
@@ -239,6 +295,9 @@ static void text_summary(struct sl_buf *b, const struct sl_report *r)
     sl_buf_printf(b, "; %zu skipped (no pod spec)", c.skipped);
     if (c.waived > 0)
         sl_buf_printf(b, "; %zu %s waived", c.waived, plural(c.waived, "violation", "violations"));
+    if (c.network_warnings + c.network_denied > 0)
+        sl_buf_printf(b, "; network: %zu %s, %zu denied", c.network_warnings,
+                      plural(c.network_warnings, "warning", "warnings"), c.network_denied);
     if (c.errors > 0)
         sl_buf_printf(b, "; %zu %s", c.errors, plural(c.errors, "error", "errors"));
     sl_buf_puts(b, "\n");
@@ -250,6 +309,7 @@ char *sl_report_text(const struct sl_report *r)
     sl_buf_init(&b, 0);
     for (size_t i = 0; i < r->len; i++)
         text_entry(&b, &r->entries[i]);
+    text_network(&b, r);
     text_summary(&b, r);
     return sl_buf_detach(&b, NULL);
 }
@@ -345,7 +405,22 @@ static void json_entry(struct sl_buf *b, const struct sl_report_entry *e, bool f
 /* After the objects: the errors, then the summary (known only once every object is in). */
 static void json_tail(struct sl_buf *b, const struct sl_report *r, bool any)
 {
-    sl_buf_puts(b, any ? "\n  ],\n  \"errors\": " : "],\n  \"errors\": ");
+    sl_buf_puts(b, any ? "\n  ],\n  \"network\": " : "],\n  \"network\": ");
+    json_t *net = json_array();
+    for (size_t i = 0; i < r->nnet; i++) {
+        const struct sl_report_net *n = &r->net[i];
+        json_t *ws = json_array();
+        for (size_t j = 0; j < n->workloads.len; j++)
+            json_array_append_new(ws, jstr(n->workloads.items[j]));
+        json_array_append_new(net, json_pack("{s:o,s:i,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o}", "file",
+                                             jstr(n->file), "line", n->line, "kind", jstr(n->kind),
+                                             "namespace", jstr(n->namespace_), "name",
+                                             jstr(n->name), "check", jstr(n->check), "action",
+                                             n->deny ? "deny" : "warn", "detail", jstr(n->detail),
+                                             "workloads", ws, "profile", jstr(n->profile)));
+    }
+    put_json(b, net, "  ");
+    sl_buf_puts(b, ",\n  \"errors\": ");
     json_t *errs = json_array();
     for (size_t i = 0; i < r->nerrors; i++) {
         const struct sl_error *e = &r->errors[i];
@@ -358,10 +433,12 @@ static void json_tail(struct sl_buf *b, const struct sl_report *r, bool any)
     sl_report_counts(r, &c);
     sl_buf_puts(b, ",\n  \"summary\": ");
     put_json(b,
-             json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "checked", (json_int_t)c.checked, "allowed",
-                       (json_int_t)c.allowed, "denied", (json_int_t)c.denied, "exempt",
+             json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "checked", (json_int_t)c.checked,
+                       "allowed", (json_int_t)c.allowed, "denied", (json_int_t)c.denied, "exempt",
                        (json_int_t)c.exempt, "skipped", (json_int_t)c.skipped, "errors",
-                       (json_int_t)c.errors, "waived", (json_int_t)c.waived),
+                       (json_int_t)c.errors, "waived", (json_int_t)c.waived, "networkWarnings",
+                       (json_int_t)c.network_warnings, "networkDenied",
+                       (json_int_t)c.network_denied),
              "  ");
     sl_buf_puts(b, "\n}\n");
 }
@@ -407,10 +484,12 @@ void sl_report_finish(struct sl_report *r)
     flush_pending(r);
     struct sl_buf b;
     sl_buf_init(&b, 0);
-    if (r->json)
+    if (r->json) {
         json_tail(&b, r, r->emitted > 0);
-    else
+    } else {
+        text_network(&b, r);
         text_summary(&b, r);
+    }
     r->emit(r->emit_ctx, b.data, b.len);
     sl_buf_cleanup(&b);
 }

@@ -18,6 +18,7 @@
 #include "socklock/base64.h"
 #include "socklock/buf.h"
 #include "socklock/json.h"
+#include "socklock/netpol.h"
 #include "socklock/workload.h"
 
 #define API_V1      "admission.k8s.io/v1"
@@ -162,6 +163,9 @@ static enum sl_status decode_request(struct sl_review *r, const json_t *req, str
     const json_t *ui = json_object_get(req, "userInfo");
     if (json_is_object(ui) && !opt_string(ui, "username", &q->username))
         return not_review(err, "request.userInfo.username is not a string");
+    /* Only logged, never judged (a dry run gets the same answer), so any other type is
+     * taken as false rather than refused. */
+    r->dry_run = json_is_true(json_object_get(req, "dryRun"));
     return SL_OK;
 }
 
@@ -270,11 +274,117 @@ enum sl_status sl_review_encode(const struct sl_review *r, const struct sl_verdi
     return rc;
 }
 
+/* ---- NetworkPolicy objects ---- */
+
+static void add_warning(struct sl_verdict *v, char *text)
+{
+    v->warnings = sl_xrealloc(v->warnings, (v->nwarnings + 1) * sizeof(*v->warnings));
+    v->warnings[v->nwarnings++] = text;
+}
+
+/* A NetworkPolicy created or updated is judged for rules that admit every source
+ * (networkPolicyOpen, netpol.h): by the profile's network setting, a warning each, or, when
+ * it denies, what the profile's mode does with a violation (a denial in enforce mode, a
+ * warning in warn mode, the audit annotation in audit mode). Only the policy itself is seen
+ * here, not the pods it selects. A policy that cannot be read is left to the API server's
+ * own validation, which runs before this webhook is called. */
+static void judge_netpol(const struct sl_profile *prof, const struct sl_request *req,
+                         struct sl_verdict *v)
+{
+    if (strcmp(req->kind, "NetworkPolicy") != 0 ||
+        (strcmp(req->group, "networking.k8s.io") != 0 && strcmp(req->group, "extensions") != 0) ||
+        (strcmp(req->operation, "CREATE") != 0 && strcmp(req->operation, "UPDATE") != 0) ||
+        *req->subresource != '\0' || !json_is_object(req->object) ||
+        prof->network.open == SL_NET_OFF ||
+        sl_strlist_has(&prof->exempt_namespaces, req->namespace_))
+        return;
+    struct sl_netpol_policy p;
+    struct sl_strlist open = {0};
+    if (sl_netpol_policy_read(req->object, &p, NULL) == SL_OK)
+        sl_netpol_open_rules(&p, &open);
+    v->evaluated = true;
+    bool deny = prof->network.open == SL_NET_DENY;
+    struct sl_buf msg;
+    sl_buf_init(&msg, 0);
+    for (size_t i = 0; i < open.len; i++) {
+        sl_pss_findings_add(&v->findings, SL_NETPOL_CHECK_OPEN, "admits every source",
+                            open.items[i]);
+        if (!deny || prof->mode == SL_MODE_WARN)
+            add_warning(v, sl_xasprintf("%s: NetworkPolicy \"%s\": %s", SL_NETPOL_CHECK_OPEN,
+                                        p.name, open.items[i]));
+        else
+            sl_buf_printf(&msg, "%s%s (%s)", msg.len > 0 ? ", " : "", SL_NETPOL_CHECK_OPEN,
+                          open.items[i]);
+    }
+    if (msg.len > 0 && prof->mode == SL_MODE_AUDIT) {
+        free(v->audit);
+        v->audit = sl_xstrdup(msg.data);
+    } else if (msg.len > 0) {
+        v->allowed = false;
+        v->code = 403;
+        free(v->reason);
+        v->reason = sl_xstrdup("Forbidden");
+        free(v->message);
+        v->message = sl_xasprintf("networkpolicy \"%s\" violates profile \"%s\": %s", p.name,
+                                  prof->name, msg.data);
+    }
+    sl_buf_cleanup(&msg);
+    sl_strlist_cleanup(&open);
+    sl_netpol_policy_cleanup(&p);
+}
+
 /* ---- all three ---- */
 
+/* Copies s into out[size], cut to fit. */
 static void copy_field(char *out, size_t size, const char *s)
 {
-    snprintf(out, size, "%s", s ? s : "");
+    size_t n = s != NULL ? strnlen(s, size - 1) : 0;
+    if (n > 0)
+        memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+/* Lists the checks of findings f as check table indexes, each once, in table order. */
+static size_t check_indexes(const struct sl_findings *f, unsigned short *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sl_pss_check_count() && n < SL_ANSWER_MAX_CHECKS; i++) {
+        struct sl_pss_check_info info;
+        sl_pss_check_describe(i, &info);
+        bool found = false;
+        for (size_t k = 0; k < f->len && !found; k++)
+            found = strcmp(f->items[k].check, info.id) == 0;
+        if (found)
+            out[n++] = (unsigned short)i;
+    }
+    return n;
+}
+
+/* What the decision log and the metrics read of the request and its verdict. */
+static void describe(const struct sl_review *r, const struct sl_verdict *v, struct sl_answer *ans)
+{
+    ans->allowed = v->allowed;
+    ans->evaluated = v->evaluated;
+    ans->violates = v->violates;
+    ans->patched = v->patch != NULL;
+    ans->dry_run = r->dry_run;
+    copy_field(ans->uid, sizeof(ans->uid), r->uid);
+    copy_field(ans->group, sizeof(ans->group), r->req.group);
+    copy_field(ans->kind, sizeof(ans->kind), r->req.kind);
+    copy_field(ans->namespace_, sizeof(ans->namespace_), r->req.namespace_);
+    copy_field(ans->name, sizeof(ans->name), r->req.name);
+    copy_field(ans->operation, sizeof(ans->operation), r->req.operation);
+    copy_field(ans->subresource, sizeof(ans->subresource), r->req.subresource);
+    copy_field(ans->resource, sizeof(ans->resource), r->req.resource);
+    copy_field(ans->user, sizeof(ans->user), r->req.username);
+    for (size_t i = 0; i < v->waived.len; i++) {
+        size_t used = strlen(ans->exceptions);
+        if (strstr(ans->exceptions, v->waived.items[i].exception) == NULL)
+            snprintf(ans->exceptions + used, sizeof(ans->exceptions) - used, "%s%s",
+                     used ? "," : "", v->waived.items[i].exception);
+    }
+    ans->nchecks = check_indexes(&v->findings, ans->checks);
+    ans->nwaived = check_indexes(&v->waived, ans->waived);
 }
 
 /* Answers with prof, or, when it is NULL, with the profile pol's namespaces rules give the
@@ -286,6 +396,7 @@ static void answer(const struct sl_policy *pol, const struct sl_profile *prof, e
     struct sl_verdict v;
     struct sl_error err = {0};
     memset(ans, 0, sizeof(*ans));
+    ans->endpoint = ep;
     sl_engine_verdict_init(&v);
 
     enum sl_status rc = sl_review_decode(body, len, &r, &err);
@@ -297,6 +408,7 @@ static void answer(const struct sl_policy *pol, const struct sl_profile *prof, e
                                      "profile named default",
                                      r.req.namespace_);
             ans->body = sl_review_error_body(msg, &ans->len);
+            copy_field(ans->error, sizeof(ans->error), msg);
             free(msg);
             goto out;
         }
@@ -304,32 +416,24 @@ static void answer(const struct sl_policy *pol, const struct sl_profile *prof, e
     if (rc == SL_OK) {
         snprintf(ans->profile, sizeof(ans->profile), "%s", prof->name);
         ans->mode = prof->mode;
-        if (ep == SL_EP_MUTATE)
+        ans->level = prof->level;
+        ans->version = prof->version;
+        if (ep == SL_EP_MUTATE) {
             sl_engine_mutate(prof, &r.req, &v);
-        else
+        } else {
             sl_engine_eval(prof, &r.req, &v);
+            judge_netpol(prof, &r.req, &v);
+        }
         rc = sl_review_encode(&r, &v, &ans->body, &ans->len, &err);
     }
     if (rc != SL_OK) {
         ans->http_status = 400;
         ans->body = sl_review_error_body(err.msg, &ans->len);
+        copy_field(ans->error, sizeof(ans->error), err.msg);
         goto out;
     }
     ans->http_status = 200;
-    ans->allowed = v.allowed;
-    ans->evaluated = v.evaluated;
-    ans->patched = v.patch != NULL;
-    copy_field(ans->uid, sizeof(ans->uid), r.uid);
-    copy_field(ans->kind, sizeof(ans->kind), r.req.kind);
-    copy_field(ans->namespace_, sizeof(ans->namespace_), r.req.namespace_);
-    copy_field(ans->name, sizeof(ans->name), r.req.name);
-    copy_field(ans->operation, sizeof(ans->operation), r.req.operation);
-    for (size_t i = 0; i < v.waived.len; i++) {
-        size_t used = strlen(ans->exceptions);
-        if (strstr(ans->exceptions, v.waived.items[i].exception) == NULL)
-            snprintf(ans->exceptions + used, sizeof(ans->exceptions) - used, "%s%s",
-                     used ? "," : "", v.waived.items[i].exception);
-    }
+    describe(&r, &v, ans);
 out:
     sl_engine_verdict_cleanup(&v);
     sl_review_cleanup(&r);
@@ -347,8 +451,10 @@ void sl_review_answer_routed(const struct sl_policy *pol, const char *profile, e
     const struct sl_profile *prof = NULL;
     if (profile != NULL && (prof = sl_policy_find(pol, profile)) == NULL) {
         memset(ans, 0, sizeof(*ans));
+        ans->endpoint = ep;
         ans->http_status = 404;
         ans->body = sl_review_error_body("not found", &ans->len);
+        copy_field(ans->error, sizeof(ans->error), "not found");
         return;
     }
     answer(pol, prof, ep, body, len, ans);

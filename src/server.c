@@ -41,6 +41,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -68,6 +69,10 @@
 #define CONNECTION_MEMORY_LIMIT ((size_t)64 * 1024) /* caps the header block: 431 / 414 beyond */
 #define THREAD_STACK_SIZE \
     ((size_t)1024 * 1024) /* parsing recurses at most 128 deep; room for ASan */
+#define TRIM_AFTER_BYTES   ((size_t)1024 * 1024) /* a body this large: trim the heap after it */
+#define LARGE_REVIEW_BYTES ((size_t)1024 * 1024) /* reviews above this are judged one at a time */
+
+static pthread_mutex_t large_review_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct sl_server {
     struct MHD_Daemon *daemon;
@@ -79,6 +84,7 @@ struct sl_server {
     atomic_bool ready;
     atomic_bool draining;
     atomic_size_t inflight; /* body bytes reserved by requests in progress */
+    atomic_uint open;       /* connections accepted and not yet closed */
     MHD_socket listen_fd;   /* set by sl_server_stop() once quiesced */
     unsigned port;
     char host[INET6_ADDRSTRLEN + 2];
@@ -98,6 +104,7 @@ struct req {
     struct sl_buf body;
     size_t reserved;          /* bytes of srv->inflight this request holds */
     struct timespec deadline; /* CLOCK_MONOTONIC */
+    struct timespec started;  /* CLOCK_MONOTONIC, its headers read: the duration metric */
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -119,18 +126,6 @@ static double seconds_since(const struct timespec *t)
 {
     struct timespec n = now_mono();
     return (double)(n.tv_sec - t->tv_sec) + (double)(n.tv_nsec - t->tv_nsec) / 1e9;
-}
-
-/* Copies s for a log line: bounded, with anything outside printable ASCII replaced, so
- * request data can never forge or split log lines. */
-static void log_safe(char *out, size_t size, const char *s)
-{
-    size_t i = 0;
-    for (; s != NULL && s[i] != '\0' && i + 1 < size; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[i] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
-    }
-    out[i] = '\0';
 }
 
 unsigned sl_server_parse_timeout(const char *value, unsigned max_s)
@@ -224,6 +219,7 @@ static enum MHD_Result reply_busy(struct MHD_Connection *c)
     enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
     MHD_destroy_response(resp);
     sl_metrics_count_request(MHD_HTTP_SERVICE_UNAVAILABLE);
+    sl_metrics_count_rejected(SL_REJECT_INFLIGHT_BUDGET);
     return ret;
 }
 
@@ -232,7 +228,8 @@ static enum MHD_Result reply_busy(struct MHD_Connection *c)
 struct header_scan {
     unsigned content_length; /* how many Content-Length headers */
     bool transfer_encoding;
-    bool control; /* a control character in a name or value */
+    bool other_coding; /* a Transfer-Encoding other than exactly "chunked" */
+    bool control;      /* a control character in a name or value */
 };
 
 static bool has_control(const char *s, size_t n)
@@ -252,8 +249,11 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
     SL_UNUSED(kind);
     if (key_size == 14 && strncasecmp(key, "Content-Length", 14) == 0)
         hs->content_length++;
-    if (key_size == 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0)
+    if (key_size == 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0) {
+        hs->other_coding = hs->other_coding || hs->transfer_encoding || value == NULL ||
+                           value_size != 7 || strncasecmp(value, "chunked", 7) != 0;
         hs->transfer_encoding = true;
+    }
     if (has_control(key, key_size) || (value != NULL && has_control(value, value_size)))
         hs->control = true;
     return MHD_YES;
@@ -341,6 +341,19 @@ static bool reserve(struct sl_server *srv, size_t want)
     return true;
 }
 
+/* A request context: it holds ref, and counts as in flight until on_completed() frees it. */
+static struct req *new_req(struct sl_server *srv, enum route r, struct sl_policyref *ref)
+{
+    struct req *rq = sl_xcalloc(1, sizeof(*rq));
+    rq->srv = srv;
+    rq->route = r;
+    rq->ref = ref;
+    rq->policy = sl_policyref_policy(ref);
+    rq->started = now_mono();
+    sl_metrics_request_in_flight(+1);
+    return rq;
+}
+
 /* Health endpoints: an answer queued in the first call ends the connection (libmicrohttpd
  * discards the rest of the request), so requests without a body are answered in the next
  * call and keep their connection alive. */
@@ -352,11 +365,7 @@ static enum MHD_Result start_get(struct sl_server *srv, struct MHD_Connection *c
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (hs->transfer_encoding || (cl != NULL && strcmp(cl, "0") != 0))
         return answer_get(srv, c, r);
-    struct req *rq = sl_xcalloc(1, sizeof(*rq));
-    rq->srv = srv;
-    rq->route = r;
-    rq->ref = ref;
-    rq->policy = sl_policyref_policy(ref);
+    struct req *rq = new_req(srv, r, ref);
     sl_buf_init(&rq->body, 0);
     *req_cls = rq;
     return MHD_YES;
@@ -391,11 +400,7 @@ static enum MHD_Result start_review(struct sl_server *srv, struct MHD_Connection
     if (declared > 0 && !reserve(srv, declared))
         return reply_busy(c);
 
-    struct req *rq = sl_xcalloc(1, sizeof(*rq));
-    rq->srv = srv;
-    rq->route = r;
-    rq->ref = ref;
-    rq->policy = sl_policyref_policy(ref);
+    struct req *rq = new_req(srv, r, ref);
     rq->prof = prof;
     rq->ep = r == ROUTE_MUTATE ? SL_EP_MUTATE : SL_EP_VALIDATE;
     rq->reserved = declared;
@@ -450,6 +455,10 @@ static enum MHD_Result admit(struct sl_server *srv, struct MHD_Connection *c, co
     if (hs.content_length == 1 && hs.transfer_encoding)
         return reply_error(srv, c, MHD_HTTP_BAD_REQUEST,
                            "Content-Length together with Transfer-Encoding", NULL);
+    /* libmicrohttpd would wait for a body it cannot frame until the deadline. */
+    if (hs.other_coding)
+        return reply_error(srv, c, MHD_HTTP_NOT_IMPLEMENTED, "Transfer-Encoding other than chunked",
+                           NULL);
     if (hs.control)
         return reply_error(srv, c, MHD_HTTP_BAD_REQUEST, "control character in a header", NULL);
 
@@ -459,13 +468,30 @@ static enum MHD_Result admit(struct sl_server *srv, struct MHD_Connection *c, co
     return start_review(srv, c, r, ref, prof, req_cls);
 }
 
+/* Whether the connection agreed on "http/1.0" by ALPN. */
+static bool alpn_is_http10(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *tls =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    gnutls_datum_t proto = {NULL, 0};
+    if (tls == NULL || tls->tls_session == NULL ||
+        gnutls_alpn_get_selected_protocol((gnutls_session_t)tls->tls_session, &proto) != 0)
+        return false;
+    return proto.size == 8 && memcmp(proto.data, "http/1.0", 8) == 0;
+}
+
 /* The first call, after the headers and before any body byte. The policy reference is taken
  * here, once per request, so that every step of the request reads the same policy however
  * many reloads happen meanwhile. */
 static enum MHD_Result first_call(struct sl_server *srv, struct MHD_Connection *c, const char *url,
-                                  const char *method, void **req_cls)
+                                  const char *method, const char *version, void **req_cls)
 {
+    /* HTTP/1.1 only, as the API server speaks it. libmicrohttpd also offers "http/1.0" by
+     * ALPN, and sets its offer after any hook socklock has, so a client may agree on it; its
+     * requests are refused here, as are HTTP/1.0 requests on any connection. */
     sl_admit_request_begin(srv->admit, admit_entry(c));
+    if (strcmp(version, MHD_HTTP_VERSION_1_1) != 0 || alpn_is_http10(c))
+        return reply_error(srv, c, MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED, "HTTP/1.1 only", NULL);
     struct sl_policyref *ref = sl_policyref_acquire(srv->policies);
     enum MHD_Result ret = admit(srv, c, url, method, ref, req_cls);
     /* Answered at once (no request context): on_completed() will have nothing to release. */
@@ -488,6 +514,7 @@ static enum MHD_Result on_upload(struct req *rq, const char *data, size_t *size)
         size_t more = rq->body.len + n - rq->reserved;
         if (!reserve(rq->srv, more)) {
             sl_log_warnx("in-flight body budget spent; closing the connection");
+            sl_metrics_count_rejected(SL_REJECT_INFLIGHT_BUDGET);
             return MHD_NO;
         }
         rq->reserved += more;
@@ -500,23 +527,50 @@ static enum MHD_Result on_upload(struct req *rq, const char *data, size_t *size)
     return MHD_YES;
 }
 
-static void log_review(const struct sl_answer *ans, enum sl_endpoint ep, double secs)
+/* The decision log: one line per answered review, with what was asked, by whom, under
+ * which profile, and what was answered; never the object itself (pod specs carry
+ * environment variables and secrets). */
+static void log_review(const struct sl_answer *ans, double secs)
 {
-    char uid[130], kind[65], ns[255], name[255], op[17];
-    log_safe(uid, sizeof(uid), ans->uid);
-    log_safe(kind, sizeof(kind), ans->kind);
-    log_safe(ns, sizeof(ns), ans->namespace_);
-    log_safe(name, sizeof(name), ans->name);
-    log_safe(op, sizeof(op), ans->operation);
-    char profile[65], exceptions[257];
-    log_safe(profile, sizeof(profile), ans->profile);
-    log_safe(exceptions, sizeof(exceptions), ans->exceptions);
-    sl_log_info("review endpoint=%s uid=%s kind=%s object=%s/%s operation=%s profile=%s "
-                "mode=%s verdict=%s%s%s%s%s (%.2f ms)",
-                ep == SL_EP_MUTATE ? "mutate" : "validate", uid, kind, ns, name, op, profile,
-                sl_policy_mode_name(ans->mode), ans->allowed ? "allowed" : "denied",
-                ans->patched ? " patched" : "", ans->evaluated ? "" : " (not evaluated)",
-                *exceptions ? " exceptions=" : "", exceptions, secs * 1e3);
+    if (!sl_log_enabled(SL_LOG_INFO))
+        return;
+    const char *checks[SL_ANSWER_MAX_CHECKS], *waived[SL_ANSWER_MAX_CHECKS];
+    size_t nchecks = 0, nwaived = 0;
+    for (size_t i = 0; i < ans->nchecks; i++) {
+        struct sl_pss_check_info info;
+        sl_pss_check_describe(ans->checks[i], &info);
+        checks[nchecks++] = info.id;
+    }
+    for (size_t i = 0; i < ans->nwaived; i++) {
+        struct sl_pss_check_info info;
+        sl_pss_check_describe(ans->waived[i], &info);
+        waived[nwaived++] = info.id;
+    }
+    bool mutate = ans->endpoint == SL_EP_MUTATE;
+    struct sl_log_field f[] = {
+        SL_LOG_F_STR("uid", ans->uid),
+        SL_LOG_F_STR("kind", ans->kind),
+        SL_LOG_F_STR("namespace", ans->namespace_),
+        SL_LOG_F_STR("name", ans->name),
+        SL_LOG_F_STR("operation", ans->operation),
+        SL_LOG_F_STR("subresource", ans->subresource),
+        SL_LOG_F_STR("user", ans->user),
+        SL_LOG_F_STR("profile", ans->profile),
+        SL_LOG_F_STR("mode", sl_policy_mode_name(ans->mode)),
+        SL_LOG_F_STR("verdict", !ans->allowed  ? "denied"
+                                : ans->patched ? "patched"
+                                               : "allowed"),
+        SL_LOG_F_BOOL("evaluated", ans->evaluated),
+        SL_LOG_F_LIST("checks", checks, nchecks),
+        SL_LOG_F_LIST("waived", waived, nwaived),
+        SL_LOG_F_CSV("exceptions", ans->exceptions),
+        SL_LOG_F_BOOL("dryRun", ans->dry_run),
+        SL_LOG_F_STR("endpoint", mutate ? "mutate" : "validate"),
+        SL_LOG_F_SECONDS("duration", secs),
+        /* Last, so that /validate leaves it out. */
+        SL_LOG_F_BOOL("patched", ans->patched),
+    };
+    sl_log_event(SL_LOG_INFO, "decision", f, SL_ARRAY_LEN(f) - (mutate ? 0 : 1));
 }
 
 static enum MHD_Result on_body_complete(struct req *rq, struct MHD_Connection *c)
@@ -529,18 +583,30 @@ static enum MHD_Result on_body_complete(struct req *rq, struct MHD_Connection *c
     /* Every JSON value of the review comes from and goes back to this thread's arena at
      * once (alloc.h): malloc and free were a quarter of the server's CPU time, and walking
      * a large review to free each node a fifth of a request's. */
+    /* A large review's values take several times its size: one at a time, so that the
+     * worst case is one large tree, not one per thread (docs/admission.md, "Memory"). */
+    bool large = rq->body.len > LARGE_REVIEW_BYTES;
+    if (large)
+        pthread_mutex_lock(&large_review_lock);
     sl_arena_begin();
     if (rq->prof != NULL)
         sl_review_answer(rq->prof, rq->ep, rq->body.data, rq->body.len, &ans);
     else
         sl_review_answer_routed(rq->policy, NULL, rq->ep, rq->body.data, rq->body.len, &ans);
     sl_arena_end();
+    if (large)
+        pthread_mutex_unlock(&large_review_lock);
     double secs = seconds_since(&start);
     if (ans.http_status == MHD_HTTP_OK) {
-        log_review(&ans, rq->ep, secs);
-        sl_metrics_count_review(rq->ep == SL_EP_MUTATE ? "mutate" : "validate", ans.allowed, secs);
+        log_review(&ans, secs);
+        sl_metrics_count_review(&ans);
     } else {
-        sl_log_info("bad review: HTTP %d", ans.http_status);
+        struct sl_log_field f[] = {
+            SL_LOG_F_STR("endpoint", rq->ep == SL_EP_MUTATE ? "mutate" : "validate"),
+            SL_LOG_F_UINT("status", (unsigned long long)ans.http_status),
+            SL_LOG_F_STR("error", ans.error),
+        };
+        sl_log_event(SL_LOG_WARN, "review not answered", f, SL_ARRAY_LEN(f));
     }
     char *body = ans.body;
     size_t len = ans.len;
@@ -554,10 +620,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
 {
-    SL_UNUSED(version);
     struct req *rq = *req_cls;
     if (rq == NULL)
-        return first_call(cls, c, url, method, req_cls);
+        return first_call(cls, c, url, method, version, req_cls);
     if (rq->route != ROUTE_VALIDATE && rq->route != ROUTE_MUTATE) {
         *upload_data_size = 0;
         return answer_get(rq->srv, c, rq->route);
@@ -595,20 +660,37 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     struct req *rq = *req_cls;
     if (rq == NULL)
         return;
+    static const enum sl_metrics_endpoint ep[] = {
+        [ROUTE_VALIDATE] = SL_METRICS_EP_VALIDATE, [ROUTE_MUTATE] = SL_METRICS_EP_MUTATE,
+        [ROUTE_HEALTHZ] = SL_METRICS_EP_HEALTHZ,   [ROUTE_READYZ] = SL_METRICS_EP_READYZ,
+        [ROUTE_METRICS] = SL_METRICS_EP_METRICS,
+    };
+    if (rq->route != ROUTE_NONE)
+        sl_metrics_observe_request(ep[rq->route], seconds_since(&rq->started));
     atomic_fetch_sub(&rq->srv->inflight, rq->reserved);
+    size_t body_cap = rq->body.cap;
     sl_buf_cleanup(&rq->body);
+    /* After a request far above the usual size, the heap's free pages go back (alloc.h). */
+    if (body_cap >= TRIM_AFTER_BYTES)
+        sl_alloc_trim();
     /* Possibly the last request on a policy a reload replaced: then this frees it. */
     sl_policyref_release(rq->ref);
     free(rq);
     *req_cls = NULL;
+    sl_metrics_request_in_flight(-1);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
     struct sl_server *srv = cls;
-    sl_metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
-    if (toe != MHD_CONNECTION_NOTIFY_STARTED) {
+    bool started = toe == MHD_CONNECTION_NOTIFY_STARTED;
+    if (started)
+        atomic_fetch_add(&srv->open, 1);
+    else
+        atomic_fetch_sub(&srv->open, 1);
+    sl_metrics_connection(started ? 1 : -1);
+    if (!started) {
         struct conn_ctx *ctx = *socket_context;
         *socket_context = NULL;
         if (ctx == NULL)
@@ -639,15 +721,28 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) SL_PRINTF(2, 0);
 
-/* libmicrohttpd's own messages ("Server reached connection limit", TLS failures). */
+static unsigned daemon_limit(unsigned ours);
+
+/* libmicrohttpd's own messages ("Server reached connection limit", TLS failures).
+ *
+ * The admission table (admit.h) refuses and closes connections at socklock's limits and
+ * counts them; libmicrohttpd's caps sit above those and refuse only a flood faster than the
+ * table closes. Such a refusal is counted here, since libmicrohttpd tells of it nowhere
+ * else. It words its global and per-IP caps alike; a refusal while fewer connections than
+ * its global cap are open is the per-IP one. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    SL_UNUSED(cls);
+    struct sl_server *srv = cls;
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
+    static const char limit[] = "Server reached connection limit";
+    if (strncmp(msg, limit, sizeof(limit) - 1) == 0)
+        sl_metrics_count_rejected(atomic_load(&srv->open) < daemon_limit(srv->limits.connections)
+                                      ? SL_REJECT_PER_IP
+                                      : SL_REJECT_LIMIT);
     sl_log_warnx("libmicrohttpd: %s", msg);
 }
 
@@ -785,6 +880,7 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
         rc = SL_E_IO;
         goto out;
     }
+    sl_metrics_watch_admit(srv->admit);
     struct sl_certstore_files files = {
         .cert = cfg->cert_file, .key = cfg->key_file, .client_ca = cfg->client_ca_file};
     rc = sl_certstore_new(&files, &srv->certs, err);
@@ -798,8 +894,16 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
     if (rc != SL_OK)
         goto out;
     atomic_store(&srv->ready, true);
-    sl_log_info("socklock: listening on %s:%u (threads=%u%s)", srv->host, srv->port,
-                cfg->threads >= 2 ? cfg->threads : 1, srv->mtls ? ", mutual TLS" : "");
+    char what[INET6_ADDRSTRLEN + 32];
+    snprintf(what, sizeof(what), "listening on %s:%u", srv->host, srv->port);
+    struct sl_log_field f[] = {
+        SL_LOG_F_STR("address", srv->host),
+        SL_LOG_F_UINT("port", srv->port),
+        SL_LOG_F_UINT("threads", cfg->threads >= 2 ? cfg->threads : 1),
+        SL_LOG_F_BOOL("mtls", srv->mtls),
+        SL_LOG_F_STR("version", SOCKLOCK_VERSION),
+    };
+    sl_log_event(SL_LOG_INFO, what, f, SL_ARRAY_LEN(f));
     *out = srv;
     srv = NULL;
 out:
@@ -883,6 +987,7 @@ void sl_server_free(struct sl_server *srv)
         close(srv->listen_fd);
     /* After the daemon: every request has released its policy reference, and every
      * connection its admission entry and its certificate, by now. */
+    sl_metrics_unwatch_admit(srv->admit);
     sl_admit_free(srv->admit);
     sl_policyref_holder_free(srv->policies);
     sl_certstore_free(srv->certs);

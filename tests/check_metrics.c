@@ -4,24 +4,36 @@
  * scrape would see; promtool checks the text too. The counters are process-wide and keep
  * counting across tests (CK_FORK=no under valgrind), so every test compares a scrape taken
  * after its counts with one taken before. */
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <check.h>
 
+#include "socklock/admit.h"
 #include "socklock/alloc.h"
 #include "socklock/metrics.h"
+#include "socklock/pss.h"
 
 extern Suite *suite_metrics(void);
 
 #define REQ      "socklock_requests_total"
-#define DUR      "socklock_admission_review_duration_seconds"
+#define DUR      "socklock_request_duration_seconds"
+#define INFLIGHT "socklock_requests_in_flight"
+#define DECIDED  "socklock_decisions_total"
+#define VIOL     "socklock_violations_total"
+#define WAIVED   "socklock_violations_waived_total"
+#define MUTATED  "socklock_mutations_total"
+#define REJECTED "socklock_connections_rejected_total"
+#define BUILD    "socklock_build_info"
 #define ABORTED  "socklock_requests_aborted_total"
 #define CONNS    "socklock_connections_open"
 #define RELOADS  "socklock_policy_reloads_total"
@@ -29,13 +41,13 @@ extern Suite *suite_metrics(void);
 #define LAST_OK  "socklock_policy_last_reload_successful"
 #define CERT_EXP "socklock_certificate_expiry_timestamp_seconds"
 #define CERT_REL "socklock_certificate_reloads_total"
-#define NSAMPLES 128
-#define NFAMILY  12
+#define NSAMPLES 1024
+#define NFAMILY  32
 
 /* One scrape: every sample by its full series text (name and labels as written). */
 struct scrape {
     struct {
-        char key[160];
+        char key[256];
         double value;
     } s[NSAMPLES];
     size_t n;
@@ -186,24 +198,44 @@ static double value(const struct scrape *m, const char *key)
     return 0;
 }
 
+static bool has(const struct scrape *m, const char *key)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->s[i].key, key) == 0)
+            return true;
+    return false;
+}
+
+/* How far a series moved; a decisions series, shown only once counted, may be new. */
 static double delta(const struct scrape *before, const struct scrape *after, const char *key)
 {
+    if (strncmp(key, DECIDED "{", strlen(DECIDED) + 1) == 0 && !has(before, key))
+        return value(after, key);
     return value(after, key) - value(before, key);
+}
+
+/* The process' own figures (CPU time, memory, descriptors) move by themselves. */
+static bool volatile_series(const char *key)
+{
+    return strncmp(key, "process_", 8) == 0;
 }
 
 /* Asserts that every series moved by exactly its entry in want (key, delta), and that
  * all the others did not move. */
 struct move {
-    char key[160];
+    char key[256];
     double by;
 };
 
 static void expect_moves(const struct scrape *before, const struct scrape *after,
                          const struct move *want, size_t nwant, double tolerance)
 {
-    ck_assert_uint_eq(before->n, after->n);
+    for (size_t i = 0; i < before->n; i++)
+        ck_assert_msg(has(after, before->s[i].key), "%s went away", before->s[i].key);
     for (size_t i = 0; i < after->n; i++) {
         const char *key = after->s[i].key;
+        if (volatile_series(key))
+            continue;
         double by = 0;
         for (size_t k = 0; k < nwant; k++)
             if (strcmp(want[k].key, key) == 0)
@@ -215,28 +247,32 @@ static void expect_moves(const struct scrape *before, const struct scrape *after
         value(after, want[k].key); /* every expected series exists */
 }
 
-static void bucket_key(char *out, size_t size, const char *endpoint, const char *allowed,
-                       const char *le)
+static void bucket_key(char *out, size_t size, const char *endpoint, const char *le)
 {
-    snprintf(out, size, DUR "_bucket{endpoint=\"%s\",allowed=\"%s\",le=\"%s\"}", endpoint, allowed,
-             le);
+    snprintf(out, size, DUR "_bucket{endpoint=\"%s\",le=\"%s\"}", endpoint, le);
 }
 
 /* The moves one observation makes: every bucket from first_bucket on, count, and sum. */
-static size_t observation(struct move *out, const char *endpoint, const char *allowed,
-                          size_t first_bucket, double seconds)
+static size_t observation(struct move *out, const char *endpoint, size_t first_bucket,
+                          double seconds)
 {
     size_t n = 0;
     for (size_t i = first_bucket; i < NBUCKETS; i++) {
-        bucket_key(out[n].key, sizeof(out[n].key), endpoint, allowed, buckets[i]);
+        bucket_key(out[n].key, sizeof(out[n].key), endpoint, buckets[i]);
         out[n++].by = 1;
     }
-    snprintf(out[n].key, sizeof(out[n].key), DUR "_count{endpoint=\"%s\",allowed=\"%s\"}", endpoint,
-             allowed);
+    snprintf(out[n].key, sizeof(out[n].key), DUR "_count{endpoint=\"%s\"}", endpoint);
     out[n++].by = 1;
-    snprintf(out[n].key, sizeof(out[n].key), DUR "_sum{endpoint=\"%s\",allowed=\"%s\"}", endpoint,
-             allowed);
+    snprintf(out[n].key, sizeof(out[n].key), DUR "_sum{endpoint=\"%s\"}", endpoint);
     out[n++].by = seconds;
+    return n;
+}
+
+static size_t count_prefix(const struct scrape *m, const char *prefix)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->n; i++)
+        n += strncmp(m->s[i].key, prefix, strlen(prefix)) == 0;
     return n;
 }
 
@@ -244,11 +280,31 @@ START_TEST(test_metrics_exposition_has_every_series_once)
 {
     struct scrape m;
     scrape(&m);
-    /* Nine families, with their types. */
+    /* Every family, with its type. */
     static const char *const fams[][2] = {
-        {REQ, "counter"},   {DUR, "histogram"},   {ABORTED, "counter"},
-        {CONNS, "gauge"},   {RELOADS, "counter"}, {LOADED, "gauge"},
-        {LAST_OK, "gauge"}, {CERT_EXP, "gauge"},  {CERT_REL, "counter"}};
+        {BUILD, "gauge"},
+        {REQ, "counter"},
+        {INFLIGHT, "gauge"},
+        {DUR, "histogram"},
+        {DECIDED, "counter"},
+        {VIOL, "counter"},
+        {WAIVED, "counter"},
+        {MUTATED, "counter"},
+        {ABORTED, "counter"},
+        {CONNS, "gauge"},
+        {REJECTED, "counter"},
+        {RELOADS, "counter"},
+        {LOADED, "gauge"},
+        {LAST_OK, "gauge"},
+        {CERT_EXP, "gauge"},
+        {CERT_REL, "counter"},
+        {"process_cpu_seconds_total", "counter"},
+        {"process_resident_memory_bytes", "gauge"},
+        {"process_virtual_memory_bytes", "gauge"},
+        {"process_start_time_seconds", "gauge"},
+        {"process_open_fds", "gauge"},
+        {"process_max_fds", "gauge"},
+    };
     ck_assert_uint_eq(m.nfam, SL_ARRAY_LEN(fams));
     for (size_t i = 0; i < SL_ARRAY_LEN(fams); i++) {
         size_t f = family_of(&m, fams[i][0], strlen(fams[i][0]));
@@ -258,31 +314,39 @@ START_TEST(test_metrics_exposition_has_every_series_once)
     /* Requests by code, the last one for every other code. */
     static const char *const codes[] = {"200", "400", "403", "404", "405",
                                         "413", "415", "500", "503", "other"};
-    char key[160];
+    char key[256];
     for (size_t i = 0; i < SL_ARRAY_LEN(codes); i++) {
         snprintf(key, sizeof(key), REQ "{code=\"%s\"}", codes[i]);
         value(&m, key);
     }
-    /* One histogram per endpoint and verdict, cumulative, +Inf equal to _count. */
-    static const char *const endpoints[] = {"validate", "mutate"};
-    static const char *const allowed[] = {"false", "true"};
-    for (size_t e = 0; e < 2; e++) {
-        for (size_t a = 0; a < 2; a++) {
-            double prev = 0;
-            for (size_t i = 0; i < NBUCKETS; i++) {
-                bucket_key(key, sizeof(key), endpoints[e], allowed[a], buckets[i]);
-                double v = value(&m, key);
-                ck_assert_msg(v >= prev, "%s below the bucket before it", key);
-                prev = v;
-            }
-            snprintf(key, sizeof(key), DUR "_count{endpoint=\"%s\",allowed=\"%s\"}", endpoints[e],
-                     allowed[a]);
-            ck_assert(value(&m, key) == prev);
-            snprintf(key, sizeof(key), DUR "_sum{endpoint=\"%s\",allowed=\"%s\"}", endpoints[e],
-                     allowed[a]);
-            ck_assert(value(&m, key) >= 0);
+    value(&m, INFLIGHT);
+    /* One histogram per endpoint, cumulative, +Inf equal to _count. */
+    static const char *const endpoints[] = {"validate", "mutate", "healthz", "readyz", "metrics"};
+    for (size_t e = 0; e < SL_ARRAY_LEN(endpoints); e++) {
+        double prev = 0;
+        for (size_t i = 0; i < NBUCKETS; i++) {
+            bucket_key(key, sizeof(key), endpoints[e], buckets[i]);
+            double v = value(&m, key);
+            ck_assert_msg(v >= prev, "%s below the bucket before it", key);
+            prev = v;
         }
+        snprintf(key, sizeof(key), DUR "_count{endpoint=\"%s\"}", endpoints[e]);
+        ck_assert(value(&m, key) == prev);
+        snprintf(key, sizeof(key), DUR "_sum{endpoint=\"%s\"}", endpoints[e]);
+        ck_assert(value(&m, key) >= 0);
     }
+    /* Violations and waivers by every check of the table. */
+    size_t nchecks = sl_pss_check_count();
+    for (size_t i = 0; i < nchecks; i++) {
+        struct sl_pss_check_info info;
+        sl_pss_check_describe(i, &info);
+        snprintf(key, sizeof(key), VIOL "{check=\"%s\"}", info.id);
+        value(&m, key);
+        snprintf(key, sizeof(key), WAIVED "{check=\"%s\"}", info.id);
+        value(&m, key);
+    }
+    value(&m, MUTATED "{patched=\"true\"}");
+    value(&m, MUTATED "{patched=\"false\"}");
     static const char *const reasons[] = {"error", "timeout", "read_error", "client_abort",
                                           "shutdown"};
     for (size_t i = 0; i < SL_ARRAY_LEN(reasons); i++) {
@@ -290,6 +354,12 @@ START_TEST(test_metrics_exposition_has_every_series_once)
         value(&m, key);
     }
     value(&m, CONNS);
+    static const char *const rejections[] = {"per_ip", "limit", "evicted", "head_timeout",
+                                             "inflight_budget"};
+    for (size_t i = 0; i < SL_ARRAY_LEN(rejections); i++) {
+        snprintf(key, sizeof(key), REJECTED "{reason=\"%s\"}", rejections[i]);
+        value(&m, key);
+    }
     value(&m, RELOADS "{result=\"success\"}");
     value(&m, RELOADS "{result=\"failure\"}");
     value(&m, LOADED);
@@ -297,9 +367,27 @@ START_TEST(test_metrics_exposition_has_every_series_once)
     value(&m, CERT_EXP);
     value(&m, CERT_REL "{result=\"success\"}");
     value(&m, CERT_REL "{result=\"failure\"}");
+    ck_assert(value(&m, "process_resident_memory_bytes") > 0);
+    ck_assert(value(&m, "process_open_fds") >= 3);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    double started = value(&m, "process_start_time_seconds");
+    ck_assert_msg(started > (double)now.tv_sec - 3600 && started <= (double)now.tv_sec + 1,
+                  "process_start_time_seconds %.2f, now %lld", started, (long long)now.tv_sec);
+    ck_assert_uint_eq(count_prefix(&m, BUILD "{version=\""), 1);
     /* Nothing else: label values come from closed sets, never from requests. */
-    ck_assert_uint_eq(m.n,
-                      SL_ARRAY_LEN(codes) + 4 * (NBUCKETS + 2) + SL_ARRAY_LEN(reasons) + 1 + 4 + 3);
+    ck_assert_uint_eq(m.n - count_prefix(&m, DECIDED "{"),
+                      1 + SL_ARRAY_LEN(codes) + 1 + SL_ARRAY_LEN(endpoints) * (NBUCKETS + 2) +
+                          2 * nchecks + 2 + SL_ARRAY_LEN(reasons) + 1 + SL_ARRAY_LEN(rejections) +
+                          2 + 2 + 3 + 6);
+}
+END_TEST
+
+START_TEST(test_metrics_table_fits_the_counters)
+{
+    /* The counters are sized at build time for the check table and its versions. */
+    ck_assert_uint_le(sl_pss_check_count(), SL_ANSWER_MAX_CHECKS);
+    ck_assert_int_le(sl_pss_newest_version(), 47);
 }
 END_TEST
 
@@ -322,41 +410,46 @@ START_TEST(test_metrics_counts_requests_by_status_code)
 }
 END_TEST
 
-START_TEST(test_metrics_review_lands_in_le_buckets)
+START_TEST(test_metrics_duration_lands_in_le_buckets)
 {
     struct scrape before, after;
     struct move want[2 * (NBUCKETS + 2)];
     /* 3 ms: in le="0.005" and every bucket above, not in le="0.0025". */
     scrape(&before);
-    sl_metrics_count_review("validate", true, 0.003);
+    sl_metrics_observe_request(SL_METRICS_EP_VALIDATE, 0.003);
     scrape(&after);
-    size_t n = observation(want, "validate", "true", 3, 0.003);
+    size_t n = observation(want, "validate", 3, 0.003);
     expect_moves(&before, &after, want, n, 1e-9);
     /* A duration equal to a bound counts in that bound's bucket (le: less or equal). */
     scrape(&before);
-    sl_metrics_count_review("validate", true, 0.005);
+    sl_metrics_observe_request(SL_METRICS_EP_VALIDATE, 0.005);
     scrape(&after);
-    n = observation(want, "validate", "true", 3, 0.005);
+    n = observation(want, "validate", 3, 0.005);
     expect_moves(&before, &after, want, n, 1e-9);
     /* Past the last bound: only +Inf, _count and _sum. */
     scrape(&before);
-    sl_metrics_count_review("validate", true, 12.5);
+    sl_metrics_observe_request(SL_METRICS_EP_VALIDATE, 12.5);
     scrape(&after);
-    n = observation(want, "validate", "true", NBUCKETS - 1, 12.5);
+    n = observation(want, "validate", NBUCKETS - 1, 12.5);
     expect_moves(&before, &after, want, n, 1e-9);
     /* Zero and a (clock-skewed) negative duration: the first bucket, nothing added to _sum. */
     scrape(&before);
-    sl_metrics_count_review("validate", true, 0);
-    sl_metrics_count_review("validate", true, -1);
+    sl_metrics_observe_request(SL_METRICS_EP_VALIDATE, 0);
+    sl_metrics_observe_request(SL_METRICS_EP_VALIDATE, -1);
     scrape(&after);
-    n = observation(want, "validate", "true", 0, 0);
+    n = observation(want, "validate", 0, 0);
     for (size_t i = 0; i < n; i++)
         want[i].by *= strstr(want[i].key, "_sum") ? 1 : 2;
     expect_moves(&before, &after, want, n, 1e-9);
+    /* Out of range: observed nowhere. */
+    scrape(&before);
+    sl_metrics_observe_request(SL_METRICS_EP_COUNT_, 1);
+    scrape(&after);
+    expect_moves(&before, &after, want, 0, 0);
 }
 END_TEST
 
-START_TEST(test_metrics_review_sum_adds_every_duration)
+START_TEST(test_metrics_duration_sum_adds_every_duration)
 {
     /* _sum is the total of the observed durations, however many: durations in whole
      * microseconds (0.000249 s is 248999.99999999997 ns as a double) and sub-microsecond
@@ -369,28 +462,154 @@ START_TEST(test_metrics_review_sum_adds_every_duration)
     scrape(&before);
     for (int round = 0; round < 1000; round++)
         for (size_t i = 0; i < SL_ARRAY_LEN(took); i++)
-            sl_metrics_count_review("validate", false, took[i]);
-    sl_metrics_count_review("validate", false, 1.000007);
+            sl_metrics_observe_request(SL_METRICS_EP_READYZ, took[i]);
+    sl_metrics_observe_request(SL_METRICS_EP_READYZ, 1.000007);
     scrape(&after);
     double want = 1000 * per_round + 1.000007;
-    double got = delta(&before, &after, DUR "_sum{endpoint=\"validate\",allowed=\"false\"}");
+    double got = delta(&before, &after, DUR "_sum{endpoint=\"readyz\"}");
     ck_assert_msg(fabs(got - want) < 1e-8, "_sum grew by %.9f, want %.9f", got, want);
-    ck_assert(delta(&before, &after, DUR "_count{endpoint=\"validate\",allowed=\"false\"}") ==
+    ck_assert(delta(&before, &after, DUR "_count{endpoint=\"readyz\"}") ==
               1000.0 * SL_ARRAY_LEN(took) + 1);
 }
 END_TEST
 
-START_TEST(test_metrics_review_series_by_endpoint_and_verdict)
+START_TEST(test_metrics_duration_series_by_endpoint)
 {
     struct scrape before, after;
     struct move want[4 * (NBUCKETS + 2)];
     scrape(&before);
-    sl_metrics_count_review("mutate", false, 0.02);
-    sl_metrics_count_review("validate", false, 0.0007);
+    sl_metrics_observe_request(SL_METRICS_EP_MUTATE, 0.02);
+    sl_metrics_observe_request(SL_METRICS_EP_METRICS, 0.0007);
     scrape(&after);
-    size_t n = observation(want, "mutate", "false", 5, 0.02);
-    n += observation(want + n, "validate", "false", 1, 0.0007);
+    size_t n = observation(want, "mutate", 5, 0.02);
+    n += observation(want + n, "metrics", 1, 0.0007);
     expect_moves(&before, &after, want, n, 1e-9);
+}
+END_TEST
+
+/* An answered /validate review under a profile of `mode`, `level` and `version`. */
+static struct sl_answer validated(enum sl_mode mode, enum sl_level level, int version,
+                                  bool violates)
+{
+    struct sl_answer a;
+    memset(&a, 0, sizeof(a));
+    a.http_status = 200;
+    a.endpoint = SL_EP_VALIDATE;
+    a.evaluated = true;
+    a.violates = violates;
+    a.allowed = !violates || mode != SL_MODE_ENFORCE;
+    a.mode = mode;
+    a.level = level;
+    a.version = version;
+    snprintf(a.operation, sizeof(a.operation), "CREATE");
+    snprintf(a.resource, sizeof(a.resource), "pods");
+    return a;
+}
+
+static void check_key(char *out, size_t size, const char *family, size_t check)
+{
+    struct sl_pss_check_info info;
+    sl_pss_check_describe(check, &info);
+    snprintf(out, size, "%s{check=\"%s\"}", family, info.id);
+}
+
+START_TEST(test_metrics_counts_decisions_in_psa_vocabulary)
+{
+    struct scrape before, after;
+    scrape(&before);
+    /* Denied in enforce mode, at restricted latest, with two violations and one waiver. */
+    struct sl_answer a = validated(SL_MODE_ENFORCE, SL_LEVEL_RESTRICTED, SL_VERSION_LATEST, true);
+    a.checks[0] = 0;
+    a.checks[1] = 2;
+    a.nchecks = 2;
+    a.waived[0] = 1;
+    a.nwaived = 1;
+    sl_metrics_count_review(&a);
+    /* Violations in warn mode: decision "deny" too, as Pod Security Admission counts it. */
+    a = validated(SL_MODE_WARN, SL_LEVEL_BASELINE, 25, true);
+    a.checks[0] = 2;
+    a.nchecks = 1;
+    sl_metrics_count_review(&a);
+    /* Allowed: an UPDATE of a Deployment (a controller) at v1.0. */
+    a = validated(SL_MODE_AUDIT, SL_LEVEL_RESTRICTED, 0, false);
+    snprintf(a.operation, sizeof(a.operation), "UPDATE");
+    snprintf(a.resource, sizeof(a.resource), "%s", "");
+    snprintf(a.group, sizeof(a.group), "apps");
+    sl_metrics_count_review(&a);
+    /* Request values outside the sets: "other"; a version past the table: "future". */
+    a = validated(SL_MODE_ENFORCE, SL_LEVEL_BASELINE, 99, false);
+    snprintf(a.operation, sizeof(a.operation), "PATCH\"}");
+    snprintf(a.subresource, sizeof(a.subresource), "exec\n");
+    sl_metrics_count_review(&a);
+    a = validated(SL_MODE_ENFORCE, SL_LEVEL_BASELINE, 30, false);
+    snprintf(a.subresource, sizeof(a.subresource), "ephemeralcontainers");
+    sl_metrics_count_review(&a);
+    /* Not evaluated (exempt, out of scope): no decision. A /mutate review: a mutation. */
+    a = validated(SL_MODE_ENFORCE, SL_LEVEL_BASELINE, 30, false);
+    a.evaluated = false;
+    sl_metrics_count_review(&a);
+    a = validated(SL_MODE_ENFORCE, SL_LEVEL_BASELINE, 30, false);
+    a.endpoint = SL_EP_MUTATE;
+    a.patched = true;
+    sl_metrics_count_review(&a);
+    a.patched = false;
+    sl_metrics_count_review(&a);
+    scrape(&after);
+    struct move want[16];
+    size_t n = 0;
+#define WANT(k, v) (snprintf(want[n].key, sizeof(want[n].key), "%s", k), want[n++].by = (v))
+    WANT(DECIDED "{decision=\"deny\",mode=\"enforce\",level=\"restricted\",version=\"latest\","
+                 "operation=\"create\",resource=\"pod\",subresource=\"\"}",
+         1);
+    WANT(DECIDED "{decision=\"deny\",mode=\"warn\",level=\"baseline\",version=\"v1.25\","
+                 "operation=\"create\",resource=\"pod\",subresource=\"\"}",
+         1);
+    WANT(DECIDED "{decision=\"allow\",mode=\"audit\",level=\"restricted\",version=\"v1.0\","
+                 "operation=\"update\",resource=\"controller\",subresource=\"\"}",
+         1);
+    WANT(DECIDED "{decision=\"allow\",mode=\"enforce\",level=\"baseline\",version=\"future\","
+                 "operation=\"other\",resource=\"pod\",subresource=\"other\"}",
+         1);
+    WANT(DECIDED "{decision=\"allow\",mode=\"enforce\",level=\"baseline\",version=\"v1.30\","
+                 "operation=\"create\",resource=\"pod\",subresource=\"ephemeralcontainers\"}",
+         1);
+    WANT(MUTATED "{patched=\"true\"}", 1);
+    WANT(MUTATED "{patched=\"false\"}", 1);
+    char key[256];
+    check_key(key, sizeof(key), VIOL, 0);
+    WANT(key, 1);
+    check_key(key, sizeof(key), VIOL, 2);
+    WANT(key, 2);
+    check_key(key, sizeof(key), WAIVED, 1);
+    WANT(key, 1);
+#undef WANT
+    expect_moves(&before, &after, want, n, 0);
+}
+END_TEST
+
+START_TEST(test_metrics_in_flight_and_rejections)
+{
+    struct scrape before, mid, after;
+    scrape(&before);
+    sl_metrics_request_in_flight(+1);
+    sl_metrics_request_in_flight(+1);
+    sl_metrics_count_rejected(SL_REJECT_LIMIT);
+    sl_metrics_count_rejected(SL_REJECT_PER_IP);
+    sl_metrics_count_rejected(SL_REJECT_PER_IP);
+    sl_metrics_count_rejected(SL_REJECT_INFLIGHT_BUDGET);
+    sl_metrics_count_rejected(SL_REJECT_COUNT_); /* out of range: nowhere */
+    scrape(&mid);
+    static const struct move want[] = {
+        {INFLIGHT, 2},
+        {REJECTED "{reason=\"limit\"}", 1},
+        {REJECTED "{reason=\"per_ip\"}", 2},
+        {REJECTED "{reason=\"inflight_budget\"}", 1},
+    };
+    expect_moves(&before, &mid, want, SL_ARRAY_LEN(want), 0);
+    sl_metrics_request_in_flight(-1);
+    sl_metrics_request_in_flight(-1);
+    scrape(&after);
+    ck_assert(value(&after, INFLIGHT) == value(&before, INFLIGHT));
 }
 END_TEST
 
@@ -474,20 +693,39 @@ START_TEST(test_metrics_policy_reloads_by_result)
 }
 END_TEST
 
-START_TEST(test_metrics_certificate_expiry_and_reloads)
+START_TEST(test_metrics_adds_the_admission_tables_counts)
 {
-    /* The gauge is the notAfter of the pair in force, in whole seconds; reloads count under
-     * their result. */
-    struct scrape before, after;
+    /* The server's connection table counts its own refusals: a scrape adds them while the
+     * table is watched, under the same reason names. */
+    struct sl_admit_limits l = {
+        .connections = 8, .per_ip_connections = 1, .head_timeout_s = 60, .idle_timeout_s = 60};
+    struct sl_admit *a = sl_admit_new(&l);
+    ck_assert_ptr_nonnull(a);
+    struct scrape before, mid, after;
     scrape(&before);
-    sl_metrics_set_certificate_expiry(1893456000); /* 2030-01-01T00:00:00Z */
-    sl_metrics_count_certificate_reload(false);
-    sl_metrics_count_certificate_reload(true);
-    sl_metrics_count_certificate_reload(true);
+    sl_metrics_watch_admit(a);
+    int sv[2][2];
+    struct sl_admit_conn *c[2];
+    struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(40000)};
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
+        c[i] = sl_admit_open(a, sv[i][0], (const struct sockaddr *)&in);
+    }
+    scrape(&mid);
+    static const struct move want[] = {{REJECTED "{reason=\"per_ip\"}", 1}};
+    expect_moves(&before, &mid, want, 1, 0);
+    /* Another table's end changes nothing; this one's unwatches it. */
+    sl_metrics_unwatch_admit(NULL);
+    sl_metrics_unwatch_admit(a);
     scrape(&after);
-    ck_assert(value(&after, CERT_EXP) == 1893456000.0);
-    ck_assert(delta(&before, &after, CERT_REL "{result=\"success\"}") == 2);
-    ck_assert(delta(&before, &after, CERT_REL "{result=\"failure\"}") == 1);
+    expect_moves(&before, &after, want, 0, 0);
+    for (int i = 0; i < 2; i++) {
+        sl_admit_close(a, c[i]);
+        close(sv[i][0]);
+        close(sv[i][1]);
+    }
+    sl_admit_free(a);
 }
 END_TEST
 
@@ -502,7 +740,7 @@ static void *hammer(void *arg)
     pthread_barrier_wait(&start_line); /* all threads count at the same time */
     for (int i = 0; i < PER_THREAD; i++) {
         sl_metrics_count_request(404);
-        sl_metrics_count_review("validate", true, 0.0001);
+        sl_metrics_observe_request(SL_METRICS_EP_VALIDATE, 0.0001);
         sl_metrics_connection(+1);
         sl_metrics_connection(-1);
     }
@@ -523,12 +761,27 @@ START_TEST(test_metrics_concurrent_counts_are_not_lost)
     scrape(&after);
     double n = (double)THREADS * PER_THREAD;
     ck_assert(delta(&before, &after, REQ "{code=\"404\"}") == n);
-    ck_assert(delta(&before, &after, DUR "_count{endpoint=\"validate\",allowed=\"true\"}") == n);
-    ck_assert(delta(&before, &after,
-                    DUR "_bucket{endpoint=\"validate\",allowed=\"true\",le=\"0.0005\"}") == n);
-    ck_assert(fabs(delta(&before, &after, DUR "_sum{endpoint=\"validate\",allowed=\"true\"}") -
-                   n * 0.0001) < 1e-6);
+    ck_assert(delta(&before, &after, DUR "_count{endpoint=\"validate\"}") == n);
+    ck_assert(delta(&before, &after, DUR "_bucket{endpoint=\"validate\",le=\"0.0005\"}") == n);
+    ck_assert(fabs(delta(&before, &after, DUR "_sum{endpoint=\"validate\"}") - n * 0.0001) < 1e-6);
     ck_assert(delta(&before, &after, CONNS) == 0);
+}
+END_TEST
+
+START_TEST(test_metrics_certificate_expiry_and_reloads)
+{
+    /* The gauge is the notAfter of the pair in force, in whole seconds; reloads count under
+     * their result. */
+    struct scrape before, after;
+    scrape(&before);
+    sl_metrics_set_certificate_expiry(1893456000); /* 2030-01-01T00:00:00Z */
+    sl_metrics_count_certificate_reload(false);
+    sl_metrics_count_certificate_reload(true);
+    sl_metrics_count_certificate_reload(true);
+    scrape(&after);
+    ck_assert(value(&after, CERT_EXP) == 1893456000.0);
+    ck_assert(delta(&before, &after, CERT_REL "{result=\"success\"}") == 2);
+    ck_assert(delta(&before, &after, CERT_REL "{result=\"failure\"}") == 1);
 }
 END_TEST
 
@@ -538,8 +791,12 @@ START_TEST(test_metrics_promtool_accepts_exposition)
     ck_assert_msg(system("command -v promtool >/dev/null 2>&1") == 0,
                   "promtool not found: apt-get install prometheus (make deps does)");
     sl_metrics_count_request(200);
-    sl_metrics_count_review("validate", true, 0.01);
-    sl_metrics_count_review("mutate", false, 3);
+    sl_metrics_observe_request(SL_METRICS_EP_VALIDATE, 0.01);
+    sl_metrics_observe_request(SL_METRICS_EP_MUTATE, 3);
+    struct sl_answer a = validated(SL_MODE_ENFORCE, SL_LEVEL_RESTRICTED, SL_VERSION_LATEST, true);
+    a.nchecks = 1;
+    sl_metrics_count_review(&a);
+    sl_metrics_count_rejected(SL_REJECT_PER_IP);
     sl_metrics_count_abort(SL_ABORT_TIMEOUT);
     sl_metrics_count_policy_reload(false);
     sl_metrics_count_policy_reload(true);
@@ -578,14 +835,18 @@ Suite *suite_metrics(void)
     TCase *tc = tcase_create("metrics");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_metrics_exposition_has_every_series_once);
+    tcase_add_test(tc, test_metrics_table_fits_the_counters);
     tcase_add_test(tc, test_metrics_counts_requests_by_status_code);
-    tcase_add_test(tc, test_metrics_review_lands_in_le_buckets);
-    tcase_add_test(tc, test_metrics_review_sum_adds_every_duration);
-    tcase_add_test(tc, test_metrics_review_series_by_endpoint_and_verdict);
+    tcase_add_test(tc, test_metrics_duration_lands_in_le_buckets);
+    tcase_add_test(tc, test_metrics_duration_sum_adds_every_duration);
+    tcase_add_test(tc, test_metrics_duration_series_by_endpoint);
+    tcase_add_test(tc, test_metrics_counts_decisions_in_psa_vocabulary);
+    tcase_add_test(tc, test_metrics_in_flight_and_rejections);
+    tcase_add_test(tc, test_metrics_adds_the_admission_tables_counts);
     tcase_add_test(tc, test_metrics_counts_aborts_by_reason);
-    tcase_add_test(tc, test_metrics_certificate_expiry_and_reloads);
     tcase_add_test(tc, test_metrics_connections_gauge_goes_up_and_down);
     tcase_add_test(tc, test_metrics_policy_reloads_by_result);
+    tcase_add_test(tc, test_metrics_certificate_expiry_and_reloads);
     tcase_add_test(tc, test_metrics_concurrent_counts_are_not_lost);
     tcase_add_test(tc, test_metrics_promtool_accepts_exposition);
     suite_add_tcase(s, tc);

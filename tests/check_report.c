@@ -403,16 +403,18 @@ START_TEST(test_report_json_follows_documented_schema)
     json_t *j = load_ordered(text); /* one document: trailing data would fail to parse */
     free(text);
 
-    static const char *const top[] = {"profile", "objects", "errors", "summary"};
-    expect_keys(j, top, 4, "report");
+    static const char *const top[] = {"profile", "objects", "network", "errors", "summary"};
+    expect_keys(j, top, 5, "report");
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "network")), 0);
     ck_assert_str_eq(str(j, "profile"), "baseline:v1.25");
 
-    static const char *const sk[] = {"checked", "allowed", "denied", "exempt",
-                                     "skipped", "errors",  "waived"};
+    static const char *const sk[] = {"checked", "allowed",         "denied",
+                                     "exempt",  "skipped",         "errors",
+                                     "waived",  "networkWarnings", "networkDenied"};
     json_t *s = json_object_get(j, "summary");
-    expect_keys(s, sk, 7, "summary");
-    static const json_int_t sv[] = {4, 2, 2, 1, 1, 2, 0};
-    for (size_t i = 0; i < 7; i++)
+    expect_keys(s, sk, 9, "summary");
+    static const json_int_t sv[] = {4, 2, 2, 1, 1, 2, 0, 0, 0};
+    for (size_t i = 0; i < 9; i++)
         ck_assert_msg(num(s, sk[i]) == sv[i], "summary.%s is %lld, want %lld", sk[i],
                       (long long)num(s, sk[i]), (long long)sv[i]);
 
@@ -552,6 +554,64 @@ START_TEST(test_report_json_survives_a_name_that_is_not_utf8)
 }
 END_TEST
 
+static void collect(void *ctx, const char *text, size_t len)
+{
+    sl_buf_append(ctx, text, len);
+}
+
+/* Network findings come after the objects: text lines like a violation's (a warning says
+ * so), a "network" array in JSON, and their counts in the summary. */
+START_TEST(test_report_network_findings_after_the_objects)
+{
+    struct sl_strlist opens = {0};
+    sl_strlist_add(&opens, "shop/front-end");
+    for (int json = 0; json < 2; json++) {
+        struct sl_report r;
+        struct sl_buf out;
+        sl_buf_init(&out, 0);
+        sl_report_init_stream(&r, "default", json, collect, &out);
+        add_allowed(&r, "web");
+        sl_report_add_network(&r, "ns.yaml", 2, "Namespace", "shop", "shop",
+                              "networkPolicyDefaultDeny", "no default deny", NULL, "default", true);
+        sl_report_add_network(&r, "np.yaml", 3, "NetworkPolicy", "shop", "fe\n",
+                              "networkPolicyOpen", "ingress rule 1 admits every source", &opens,
+                              "default", false);
+        sl_report_finish(&r);
+        struct sl_report_counts c;
+        sl_report_counts(&r, &c);
+        ck_assert_uint_eq(c.network_denied, 1);
+        ck_assert_uint_eq(c.network_warnings, 1);
+        if (!json) {
+            ck_assert_str_eq(out.data,
+                             "ns.yaml:2: Namespace shop/shop: networkPolicyDefaultDeny: no default "
+                             "deny\n"
+                             "np.yaml:3: NetworkPolicy shop/fe\\x0a: networkPolicyOpen: ingress "
+                             "rule 1 admits every source (warning)\n"
+                             "1 object checked: 1 allowed, 0 denied; 0 skipped (no pod spec); "
+                             "network: 1 warning, 1 denied\n");
+        } else {
+            json_t *j = load_ordered(out.data);
+            json_t *net = json_object_get(j, "network");
+            ck_assert_uint_eq(json_array_size(net), 2);
+            static const char *const nk[] = {"file",  "line",   "kind",   "namespace", "name",
+                                             "check", "action", "detail", "workloads", "profile"};
+            expect_keys(json_array_get(net, 1), nk, SL_ARRAY_LEN(nk), "network finding");
+            ck_assert_str_eq(str(json_array_get(net, 0), "action"), "deny");
+            ck_assert_str_eq(str(json_array_get(net, 1), "action"), "warn");
+            ck_assert_str_eq(json_string_value(json_array_get(
+                                 json_object_get(json_array_get(net, 1), "workloads"), 0)),
+                             "shop/front-end");
+            ck_assert_int_eq(num(json_object_get(j, "summary"), "networkDenied"), 1);
+            ck_assert_int_eq(num(json_object_get(j, "summary"), "networkWarnings"), 1);
+            json_decref(j);
+        }
+        sl_report_cleanup(&r);
+        sl_buf_cleanup(&out);
+    }
+    sl_strlist_cleanup(&opens);
+}
+END_TEST
+
 /* The same objects and errors, added in the same order. */
 static void fill(struct sl_report *r)
 {
@@ -612,6 +672,7 @@ Suite *suite_report(void)
     Suite *s = suite_create("report");
     TCase *tc = tcase_create("report");
     tcase_add_test(tc, test_report_counts_each_verdict);
+    tcase_add_test(tc, test_report_network_findings_after_the_objects);
     tcase_add_test(tc, test_report_status_follows_the_verdict);
     tcase_add_test(tc, test_report_text_one_line_per_violation_then_summary);
     tcase_add_test(tc, test_report_text_summary_as_in_readme);

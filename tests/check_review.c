@@ -235,6 +235,106 @@ START_TEST(test_review_allows_configmap_and_delete)
 }
 END_TEST
 
+/* A NetworkPolicy review, as the API server sends it for kubectl apply. */
+static char *netpol_review(const char *op, const char *spec)
+{
+    return sl_xasprintf("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                        "\"request\":{\"uid\":\"np-1\",\"kind\":{\"group\":\"networking.k8s.io\","
+                        "\"version\":\"v1\",\"kind\":\"NetworkPolicy\"},\"resource\":{\"group\":"
+                        "\"networking.k8s.io\",\"version\":\"v1\",\"resource\":"
+                        "\"networkpolicies\"},\"namespace\":\"shop\",\"name\":\"front\","
+                        "\"operation\":\"%s\",\"object\":{\"apiVersion\":\"networking.k8s.io/v1\","
+                        "\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":\"front\",\"namespace\":"
+                        "\"shop\"},\"spec\":%s}}}",
+                        op, spec);
+}
+
+/* The response to body under the profile "default" of the policy text `yaml` (NULL: the
+ * embedded default). Returns a new reference to "response". */
+static json_t *netpol_answer(const char *yaml, const char *body)
+{
+    struct sl_policy *pol = NULL;
+    struct sl_error err = {0};
+    if (yaml == NULL)
+        pol = sl_policy_new_default();
+    else
+        ck_assert_msg(sl_policy_load(yaml, strlen(yaml), "p.yaml", &pol, &err) == SL_OK, "%s",
+                      err.msg);
+    struct sl_answer ans;
+    sl_review_answer(sl_policy_find(pol, "default"), SL_EP_VALIDATE, body, strlen(body), &ans);
+    ck_assert_int_eq(ans.http_status, 200);
+    json_t *out = tu_json(ans.body);
+    json_t *resp = json_incref(json_object_get(out, "response"));
+    ck_assert_str_eq(json_string_value(json_object_get(resp, "uid")), "np-1");
+    json_decref(out);
+    sl_review_answer_cleanup(&ans);
+    sl_policy_free(pol);
+    return resp;
+}
+
+#define OPEN_SPEC                                                                            \
+    "{\"podSelector\":{\"matchLabels\":{\"name\":\"front-end\"}},\"ingress\":[{\"ports\":[{" \
+    "\"protocol\":\"TCP\",\"port\":8079}]},{\"from\":[{\"ipBlock\":{\"cidr\":\"::/0\"}}]}]}"
+
+/* /validate warns about a NetworkPolicy that admits everyone, and never denies it unless the
+ * profile says so; a policy that admits only some peers gets no warning. */
+START_TEST(test_review_warns_on_networkpolicy_open_to_everyone)
+{
+    char *body = netpol_review("CREATE", OPEN_SPEC);
+    json_t *resp = netpol_answer(NULL, body);
+    ck_assert(json_is_true(json_object_get(resp, "allowed")));
+    ck_assert_ptr_null(json_object_get(resp, "status"));
+    json_t *w = json_object_get(resp, "warnings");
+    ck_assert_uint_eq(json_array_size(w), 2);
+    ck_assert_str_eq(json_string_value(json_array_get(w, 0)),
+                     "networkPolicyOpen: NetworkPolicy \"front\": ingress rule 1 admits every "
+                     "source (no from) on TCP 8079");
+    ck_assert_str_eq(json_string_value(json_array_get(w, 1)),
+                     "networkPolicyOpen: NetworkPolicy \"front\": ingress rule 2 admits every "
+                     "source (ipBlock ::/0) on all ports");
+    json_decref(resp);
+    free(body);
+
+    /* UPDATE too; a narrower rule is quiet. */
+    body = netpol_review("UPDATE", "{\"podSelector\":{},\"ingress\":[{\"from\":[{"
+                                   "\"namespaceSelector\":{},\"podSelector\":{\"matchLabels\":"
+                                   "{\"app\":\"probe\"}}}]}]}");
+    resp = netpol_answer(NULL, body);
+    ck_assert(json_is_true(json_object_get(resp, "allowed")));
+    ck_assert_ptr_null(json_object_get(resp, "warnings"));
+    json_decref(resp);
+    free(body);
+}
+END_TEST
+
+START_TEST(test_review_networkpolicy_denied_or_silent_as_the_profile_says)
+{
+    char *body = netpol_review("CREATE", OPEN_SPEC);
+    json_t *resp = netpol_answer("profiles:\n  default:\n    network:\n      networkPolicyOpen: "
+                                 "deny\n",
+                                 body);
+    ck_assert(json_is_false(json_object_get(resp, "allowed")));
+    json_t *st = json_object_get(resp, "status");
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "code")), 403);
+    ck_assert_str_eq(json_string_value(json_object_get(st, "message")),
+                     "networkpolicy \"front\" violates profile \"default\": networkPolicyOpen "
+                     "(ingress rule 1 admits every source (no from) on TCP 8079), "
+                     "networkPolicyOpen (ingress rule 2 admits every source (ipBlock ::/0) on all "
+                     "ports)");
+    json_decref(resp);
+    resp = netpol_answer("profiles:\n  default:\n    network: off\n", body);
+    ck_assert(json_is_true(json_object_get(resp, "allowed")));
+    ck_assert_ptr_null(json_object_get(resp, "warnings"));
+    json_decref(resp);
+    /* Warn mode turns the denial into warnings, as it does for pods. */
+    resp = netpol_answer("profiles:\n  default:\n    mode: warn\n    network: deny\n", body);
+    ck_assert(json_is_true(json_object_get(resp, "allowed")));
+    ck_assert_uint_eq(json_array_size(json_object_get(resp, "warnings")), 2);
+    json_decref(resp);
+    free(body);
+}
+END_TEST
+
 START_TEST(test_review_denies_pod_without_object_with_400_code)
 {
     char *body = review("admission.k8s.io/v1", "\"u\"", "CREATE", "null");
@@ -395,6 +495,8 @@ Suite *suite_review(void)
     tcase_add_test(tc, test_review_rejects_parser_differentials);
     tcase_add_test(tc, test_review_rejects_deep_nesting_before_parsing);
     tcase_add_test(tc, test_review_allows_configmap_and_delete);
+    tcase_add_test(tc, test_review_warns_on_networkpolicy_open_to_everyone);
+    tcase_add_test(tc, test_review_networkpolicy_denied_or_silent_as_the_profile_says);
     tcase_add_test(tc, test_review_denies_pod_without_object_with_400_code);
     tcase_add_test(tc, test_review_dry_run_gets_the_same_answer);
     tcase_add_test(tc, test_review_takes_kind_from_object_when_request_kind_absent);

@@ -35,6 +35,18 @@ void sl_arena_end(void);
 /* Bytes the calling thread's arena handed out since sl_arena_begin() (for tests). */
 size_t sl_arena_used(void);
 
+/* For a long-running server: memory a request used goes back to the system once it is
+ * done. glibc raises its mmap threshold each time it frees a mapped block, after which large
+ * blocks (request bodies, arena chunks) come from the heap and their pages stay resident
+ * after a peak; this fixes the threshold at SL_ALLOC_MMAP_THRESHOLD, so such blocks are
+ * mapped and unmapped with their request. Call once at start. */
+#define SL_ALLOC_MMAP_THRESHOLD ((size_t)128 * 1024)
+void sl_alloc_tune_for_server(void);
+
+/* Gives the heap's free pages back to the system (malloc_trim): for after a request that
+ * used far more than usual. Costs a walk of the heap, so not for every request. */
+void sl_alloc_trim(void);
+
 /* Releases v, a value the caller owns. When the calling thread's arena is active and v was
  * allocated from it, nothing is done: sl_arena_end() takes it back with the rest, without
  * walking the tree. Otherwise json_decref(v). A tree must be made wholly inside the arena or

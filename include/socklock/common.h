@@ -9,6 +9,11 @@
 #define SL_UNUSED(x)         ((void)(x))
 #define SL_RETURNS_NONNULL   __attribute__((returns_nonnull))
 
+/* `socklock version`, and the version label of /metrics' socklock_build_info. */
+#ifndef SOCKLOCK_VERSION
+#define SOCKLOCK_VERSION "0.1.0"
+#endif
+
 /* Every function that can fail returns one of these; SL_OK is 0. */
 enum sl_status {
     SL_OK = 0,

@@ -34,6 +34,9 @@ struct sl_request {
 struct sl_verdict {
     bool allowed;
     bool evaluated; /* the checks ran (false: out of scope, exempt, not significant) */
+    bool violates;  /* the checks found what the profile's mode acts on: enforce denied for it,
+                     * warn and audit reported it (Pod Security Admission's "deny" decision
+                     * whatever the mode); also a denial for an object not understood */
     int code;       /* 0 when allowed; 403 denied by a check; 400 not understood */
     char *reason;   /* status reason for a denial: "Forbidden" or "BadRequest"; else NULL */
     char *message;  /* denial message, or NULL */

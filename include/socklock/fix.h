@@ -48,6 +48,7 @@ struct sl_fix_result {
     struct sl_fix_object *objs;
     size_t nobjs;
     size_t fixed;            /* objects fixed in place */
+    size_t by_hand;          /* objects left for a fix by hand */
     size_t inserted_lines;   /* lines added */
     size_t replaced_scalars; /* scalars rewritten in place */
     size_t removed_lines;    /* lines of removed list items */
@@ -66,6 +67,11 @@ struct sl_fix_opts {
      * not the whole. */
     void (*emit)(void *ctx, const char *text, size_t len);
     void *emit_ctx;
+    /* When set, each object left for a fix by hand is handed over (borrowed for the call)
+     * as soon as its document is done, and not kept in the result (out->by_hand counts
+     * them): a large file full of them would otherwise hold every patch to the end. */
+    void (*by_hand)(void *ctx, const struct sl_fix_object *o);
+    void *by_hand_ctx;
 };
 
 /* Fixes the manifest text data[0..len) (`name` only names it in messages) into *out, which

@@ -24,14 +24,26 @@ struct sl_mutate {
     struct sl_strlist override; /* checks whose fixers may replace explicit values */
 };
 
+/* What a network finding (netpol.h) does under a profile: nothing, a warning (never changes
+ * a verdict or an exit status), or a denial. */
+enum sl_net_action { SL_NET_OFF, SL_NET_WARN, SL_NET_DENY };
+
+/* The profile's `network` settings, one per network check id. */
+struct sl_network {
+    enum sl_net_action ingress;      /* networkPolicyIngress */
+    enum sl_net_action default_deny; /* networkPolicyDefaultDeny */
+    enum sl_net_action open;         /* networkPolicyOpen */
+};
+
 struct sl_policy;
 
 struct sl_profile {
     char *name;
     enum sl_level level;
-    int version;            /* minor version or SL_VERSION_LATEST */
-    bool read_only_root_fs; /* socklock extra check */
-    bool relax_user_ns;     /* PSA's RelaxPolicyForUserNamespacePods (off by default) */
+    int version;               /* minor version or SL_VERSION_LATEST */
+    bool read_only_root_fs;    /* socklock extra check */
+    bool relax_user_ns;        /* PSA's RelaxPolicyForUserNamespacePods (off by default) */
+    struct sl_network network; /* network findings: warn by default, off for plain PSS */
     enum sl_mode mode;
     struct sl_mutate mutate;
     struct sl_strlist exempt_namespaces;
@@ -134,6 +146,13 @@ char *sl_policy_explain(const struct sl_policy *pol, const char *ns, char *const
 char *sl_policy_dump(const struct sl_policy *pol);
 
 void sl_policy_free(struct sl_policy *pol);
+
+/* The action prof takes on the network check `check` ("networkPolicyIngress", ...);
+ * SL_NET_OFF for an unknown id. */
+enum sl_net_action sl_policy_net_action(const struct sl_profile *prof, const char *check);
+
+/* "off", "warn" or "deny". */
+const char *sl_policy_net_action_name(enum sl_net_action a);
 
 /* "enforce", "warn" or "audit". */
 const char *sl_policy_mode_name(enum sl_mode mode);

@@ -9,6 +9,7 @@
 
 #include "socklock/common.h"
 #include "socklock/engine.h"
+#include "socklock/strlist.h"
 
 /* What became of one object. */
 enum sl_report_status {
@@ -37,6 +38,21 @@ struct sl_report_entry {
     struct sl_findings waived; /* violations policy exceptions waived, each naming its one */
 };
 
+/* A network finding (netpol.h): about a workload, a namespace or a NetworkPolicy, judged over
+ * the whole input once every object is in. */
+struct sl_report_net {
+    char *file;
+    int line;
+    char *kind;
+    char *namespace_;
+    char *name;
+    char *check; /* networkPolicyIngress, networkPolicyDefaultDeny or networkPolicyOpen */
+    char *detail;
+    char *profile;               /* the profile whose `network` setting judged it */
+    bool deny;                   /* the profile denies it (else a warning) */
+    struct sl_strlist workloads; /* networkPolicyOpen: the workloads it opens (NS/NAME) */
+};
+
 struct sl_report_counts {
     size_t checked; /* objects with a pod spec: allowed + denied + exempt */
     size_t allowed; /* exempt ones included */
@@ -44,13 +60,17 @@ struct sl_report_counts {
     size_t exempt;
     size_t skipped;
     size_t errors;
-    size_t waived; /* violations policy exceptions waived */
+    size_t waived;           /* violations policy exceptions waived */
+    size_t network_warnings; /* network findings that warn */
+    size_t network_denied;   /* network findings that deny (exit status 1, as a denial) */
 };
 
 struct sl_report {
     char *profile;                   /* profile name as shown in messages */
     struct sl_report_entry *entries; /* streaming: at most the one object not yet written */
     size_t len;
+    struct sl_report_net *net; /* network findings, written after the objects */
+    size_t nnet;
     struct sl_error *errors; /* files that could not be read or parsed */
     size_t nerrors;
     struct sl_report_counts counts;
@@ -87,6 +107,13 @@ void sl_report_set_profile(struct sl_report *r, const char *profile);
 /* Gives the last recorded object the patch `fix` applies to it (a reference is taken; NULL
  * for none). */
 void sl_report_set_patch(struct sl_report *r, json_t *patch);
+
+/* Records a network finding, after every object is in (text: one line like a violation's,
+ * ending " (warning)" unless it denies; JSON: an entry of "network"). Copies everything. */
+void sl_report_add_network(struct sl_report *r, const char *file, int line, const char *kind,
+                           const char *namespace_, const char *name, const char *check,
+                           const char *detail, const struct sl_strlist *workloads,
+                           const char *profile, bool deny);
 
 /* Records a file that could not be read or parsed. Copies err. */
 void sl_report_add_error(struct sl_report *r, const struct sl_error *err);

@@ -30,6 +30,7 @@ struct sl_review {
     const char *uid;         /* request.uid, 1 to SL_REVIEW_MAX_UID bytes */
     struct sl_request req;
     char group[128]; /* the group taken from object.apiVersion when request.kind is absent */
+    bool dry_run;    /* request.dryRun: the API server will not persist the object */
 };
 
 /* Parses and checks the envelope of an AdmissionReview body (v1 or v1beta1): strict JSON
@@ -54,23 +55,44 @@ void sl_review_cleanup(struct sl_review *r);
 enum sl_status sl_review_encode(const struct sl_review *r, const struct sl_verdict *v, char **body,
                                 size_t *len, struct sl_error *err);
 
+/* The most check ids one answer lists: more than the check table holds (a unit test keeps
+ * it so). */
+#define SL_ANSWER_MAX_CHECKS 64
+
 /* The answer to one HTTP body. */
 struct sl_answer {
     int http_status; /* 200 for every well-formed review; 400 otherwise */
     char *body;      /* JSON text (an AdmissionReview, or {"error": "..."}), owned */
     size_t len;
-    /* For logging and metrics (never whole objects): */
+    char error[256]; /* the "error" of a body that is not an AdmissionReview; else "" */
+    /* For the decision log and the metrics, filled when http_status is 200 (never whole
+     * objects; texts cut to their buffers): */
+    enum sl_endpoint endpoint;
     char uid[SL_REVIEW_MAX_UID + 1];
+    char group[64]; /* request.kind.group, "" for core */
     char kind[64];
     char namespace_[254];
     char name[254];
     char operation[16];
+    char subresource[64]; /* "" when none */
+    char resource[64];    /* core request.resource.resource ("pods"); "" otherwise */
+    char user[256];       /* request.userInfo.username */
+    bool dry_run;         /* request.dryRun */
     bool allowed;
     bool evaluated;
-    bool patched;         /* the answer carries a patch */
-    char profile[64];     /* the profile that answered */
-    enum sl_mode mode;    /* its mode */
+    bool violates;     /* the checks found what the mode acts on (sl_verdict) */
+    bool patched;      /* the answer carries a patch */
+    char profile[64];  /* the profile that answered */
+    enum sl_mode mode; /* its mode, level and version */
+    enum sl_level level;
+    int version;
     char exceptions[256]; /* the exceptions that waived a violation, comma-separated */
+    /* The checks of the violations found (for /mutate: left after the patch) and of those
+     * exceptions waived, each once, in table order, as indexes for sl_pss_check_describe(). */
+    unsigned short checks[SL_ANSWER_MAX_CHECKS];
+    size_t nchecks;
+    unsigned short waived[SL_ANSWER_MAX_CHECKS];
+    size_t nwaived;
 };
 
 /* Decodes `body`, judges it (SL_EP_VALIDATE) or patches it (SL_EP_MUTATE) under `prof`, and

@@ -3,8 +3,11 @@
  * creating it (operation CREATE, group from apiVersion, namespace from metadata or
  * "default", no user), goes through sl_engine_eval(), and lands in a report. A file that
  * cannot be read or parsed is reported on stderr (FILE:LINE:COLUMN: message) and the other
- * files are still checked. Exit status: 2 if any file failed or on usage errors, else 1 if
- * anything was denied, else 0. */
+ * files are still checked. While documents stream past, the few facts the network needs
+ * (workload labels and ports, Namespaces, NetworkPolicies: netpol.h) are kept, and the
+ * network findings are judged once the whole input is in and reported after the objects.
+ * Exit status: 2 if any file failed or on usage errors, else 1 if anything was denied
+ * (objects or network findings), else 0. */
 #include "cli_int.h"
 
 #include <stdbool.h>
@@ -16,6 +19,7 @@
 #include "socklock/engine.h"
 #include "socklock/fix.h"
 #include "socklock/manifest.h"
+#include "socklock/netpol.h"
 #include "socklock/policy.h"
 #include "socklock/report.h"
 #include "socklock/workload.h"
@@ -127,6 +131,7 @@ struct run {
     bool as_written;               /* templates judged like pods (not --as-webhook) */
     bool patches;                  /* give each object the patch `fix` applies (--output json) */
     struct sl_report *report;
+    struct sl_netpol_set *net; /* the network facts gathered so far; NULL: plain PSS */
 };
 
 static void report_error(struct sl_report *r, const struct sl_error *err)
@@ -139,6 +144,11 @@ static void report_error(struct sl_report *r, const struct sl_error *err)
 static void check_object(const struct run *run, const char *file, const struct sl_manifest_obj *mo)
 {
     const json_t *obj = mo->object;
+    if (run->net != NULL) {
+        struct sl_error err = {0};
+        if (sl_netpol_add(run->net, obj, file, mo->line, mo->column, &err) != SL_OK)
+            report_error(run->report, &err);
+    }
     char group[256];
     struct sl_request req;
     sl_engine_request_create(obj, group, sizeof(group), &req);
@@ -196,6 +206,29 @@ static void check_file(const struct run *run, const char *path)
     sl_manifest_close(rd);
 }
 
+/* The network findings over the whole input, each judged by the `network` setting of the
+ * profile that judges its namespace (a namespace the profile exempts is not judged). */
+static void check_network(const struct run *run)
+{
+    struct sl_netpol_findings f;
+    sl_netpol_findings(run->net, &f);
+    for (size_t i = 0; i < f.len; i++) {
+        const struct sl_netpol_finding *x = &f.items[i];
+        const struct sl_profile *prof =
+            run->prof != NULL ? run->prof : sl_policy_route(run->pol, x->namespace_, NULL);
+        if (prof == NULL || sl_strlist_has(&prof->exempt_namespaces, x->namespace_))
+            continue;
+        enum sl_net_action a = sl_policy_net_action(prof, x->check);
+        if (a == SL_NET_OFF)
+            continue;
+        /* A note that the beta annotation does nothing, where a policy isolates anyway. */
+        bool deny = a == SL_NET_DENY && !x->note;
+        sl_report_add_network(run->report, x->file, x->line, x->kind, x->namespace_, x->name,
+                              x->check, x->detail, &x->workloads, prof->name, deny);
+    }
+    sl_netpol_findings_cleanup(&f);
+}
+
 static void to_stdout(void *ctx, const char *text, size_t len)
 {
     SL_UNUSED(ctx);
@@ -223,8 +256,16 @@ static int run(int argc, char **argv)
                           : pol->nrules > 0 ? "by namespace"
                                             : "default",
                           o.json, to_stdout, NULL);
-    struct run run = {
-        .pol = pol, .prof = prof, .as_written = !o.as_webhook, .patches = o.json, .report = &r};
+    /* Plain Pod Security Standards (--level/--version) know nothing of the network. */
+    struct sl_netpol_set net;
+    sl_netpol_init(&net);
+    bool plain = o.level != NULL || o.version != NULL;
+    struct run run = {.pol = pol,
+                      .prof = prof,
+                      .as_written = !o.as_webhook,
+                      .patches = o.json,
+                      .report = &r,
+                      .net = plain ? NULL : &net};
     for (int i = optind; i < argc; i++) {
         struct sl_strlist files = {0};
         struct sl_error err = {0};
@@ -234,6 +275,9 @@ static int run(int argc, char **argv)
             check_file(&run, files.items[j]);
         sl_strlist_cleanup(&files);
     }
+    if (run.net != NULL)
+        check_network(&run);
+    sl_netpol_cleanup(&net);
     sl_report_finish(&r);
     struct sl_report_counts c;
     sl_report_counts(&r, &c);
@@ -241,7 +285,7 @@ static int run(int argc, char **argv)
     sl_policy_free(pol);
     if (fflush(stdout) != 0 || c.errors > 0)
         return SL_EXIT_ERROR;
-    return c.denied > 0 ? SL_EXIT_DENIED : SL_EXIT_OK;
+    return c.denied + c.network_denied > 0 ? SL_EXIT_DENIED : SL_EXIT_OK;
 }
 
 const struct cli_command cli_check = {
@@ -256,7 +300,10 @@ const struct cli_command cli_check = {
         "  --profile, each object's namespace picks its profile (the policy's namespaces\n"
         "  rules, else \"default\"), as /validate does. Manifests are judged as written (a\n"
         "  violation that /mutate or `fix` would fix still counts, marked fixable);\n"
-        "  --as-webhook gives /validate's verdict instead. Exit status: 0 nothing denied,\n"
-        "  1 something denied, 2 an error.\n",
+        "  --as-webhook gives /validate's verdict instead. For the namespaces whose Namespace\n"
+        "  or NetworkPolicies are given, the network is judged too (networkPolicyIngress,\n"
+        "  networkPolicyDefaultDeny, networkPolicyOpen), as the profile's network setting\n"
+        "  says: warnings by default; left out with --level/--version. Exit status: 0\n"
+        "  nothing denied, 1 something denied, 2 an error.\n",
     .run = run,
 };

@@ -1,8 +1,8 @@
 /* cli: the command line's front door. It checks the check table, installs the allocators,
  * and hands the arguments to the subcommand named first; each subcommand lives in its own
- * file (serve.c, review.c, check.c, fix.c, policy.c, certs.c) and returns its exit status (0
- * success, 1 `check` found denied objects or `fix` left work, 2 usage, parse, policy or I/O error).
- * Only this module decides how the process exits. */
+ * file (serve.c, review.c, check.c, fix.c, netmap.c, policy.c, certs.c) and returns its exit status
+ * (0 success, 1 `check` found denied objects or `fix` left work, 2 usage, parse, policy or I/O
+ * error). Only this module decides how the process exits. */
 #include "socklock/cli.h"
 
 #include <stdio.h>
@@ -12,12 +12,8 @@
 #include "socklock/alloc.h"
 #include "socklock/pss.h"
 
-#ifndef SOCKLOCK_VERSION
-#define SOCKLOCK_VERSION "0.1.0"
-#endif
-
 static const struct cli_command *const commands[] = {
-    &cli_serve, &cli_review, &cli_check, &cli_fix, &cli_policy, &cli_certs,
+    &cli_serve, &cli_review, &cli_check, &cli_fix, &cli_netmap, &cli_policy, &cli_certs,
 };
 
 /* The list of commands: on stdout for --help (exit 0), on stderr after a message. */

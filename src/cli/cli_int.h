@@ -25,6 +25,7 @@ extern const struct cli_command cli_check;  /* check.c */
 extern const struct cli_command cli_fix;    /* fix.c */
 extern const struct cli_command cli_policy; /* policy.c */
 extern const struct cli_command cli_certs;  /* certs.c */
+extern const struct cli_command cli_netmap; /* netmap.c */
 
 /* Prints cmd's usage, after "socklock NAME: message" when fmt is not NULL. On stdout (asked
  * for with --help) it returns SL_EXIT_OK, on stderr (a usage error) SL_EXIT_ERROR. The one

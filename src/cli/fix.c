@@ -104,20 +104,21 @@ static enum sl_status parse_args(int argc, char **argv, struct fix_opts *o, bool
     return SL_OK;
 }
 
-static void report(const char *file, const struct sl_fix_result *r, struct tally *t)
+/* Where an object left for a fix by hand is reported, as soon as its document is done. */
+struct reporting {
+    const char *file;
+    struct tally *t;
+};
+
+static void report_by_hand(void *ctx, const struct sl_fix_object *o)
 {
-    t->fixed += r->fixed;
-    for (size_t i = 0; i < r->nobjs; i++) {
-        const struct sl_fix_object *o = &r->objs[i];
-        if (o->outcome != SL_FIX_BY_HAND)
-            continue;
-        t->by_hand++;
-        char *patch = json_dumps(o->patch, JSON_COMPACT);
-        fprintf(stderr, "%s:%d: %s %s%s%s: fix by hand (%s); the patch: %s\n", file, o->line,
-                o->kind, o->namespace_, o->namespace_[0] != '\0' ? "/" : "", o->name, o->why,
-                patch != NULL ? patch : "[]");
-        free(patch);
-    }
+    struct reporting *rp = ctx;
+    rp->t->by_hand++;
+    char *patch = json_dumps(o->patch, JSON_COMPACT);
+    fprintf(stderr, "%s:%d: %s %s%s%s: fix by hand (%s); the patch: %s\n", rp->file, o->line,
+            o->kind, o->namespace_, o->namespace_[0] != '\0' ? "/" : "", o->name, o->why,
+            patch != NULL ? patch : "[]");
+    free(patch);
 }
 
 /* The file as it was read, to tell whether it changed before the rename. */
@@ -270,8 +271,11 @@ static void fix_file(const struct fix_opts *o, const struct sl_fix_opts *fo_in, 
         fo_print.emit = print_text;
         fo_print.emit_ctx = &printing;
     }
-    const struct sl_fix_opts *fo = &fo_print;
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    struct reporting reporting = {.file = name, .t = t};
+    fo_print.by_hand = report_by_hand;
+    fo_print.by_hand_ctx = &reporting;
+    const struct sl_fix_opts *fo = &fo_print;
     struct sl_buf b;
     sl_buf_init(&b, SL_MANIFEST_MAX_BYTES);
     struct seen seen = {0};
@@ -288,7 +292,7 @@ static void fix_file(const struct fix_opts *o, const struct sl_fix_opts *fo_in, 
         t->errors++;
         goto out;
     }
-    report(name, &r, t);
+    t->fixed += r.fixed;
     t->changed += r.changed;
     if (o->mode == MODE_PRINT) {
         print_text(&printing, "", 0); /* an empty file still takes its place */

@@ -30,18 +30,31 @@
 #include <unistd.h>
 
 #include "serve_certs.h"
+#include "socklock/alloc.h"
 #include "socklock/cli.h"
+#include "socklock/cpus.h"
 #include "socklock/log.h"
 #include "socklock/metrics.h"
 #include "socklock/server.h"
 #include "socklock/watch.h"
 
+/* One worker thread per CPU this process may use: its affinity mask, and its cgroup's CPU
+ * quota rounded up (a container's CPU limit). More threads than the quota would only wait for
+ * it, and lengthen the tail of every request. */
 static unsigned default_threads(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 2)
-        return 2;
-    return n > 64 ? 64u : (unsigned)n;
+    unsigned affinity = sl_cpus_affinity();
+    int version = 0;
+    double quota = sl_cpus_quota("", &version);
+    unsigned n = sl_cpus_threads(affinity, quota);
+    struct sl_log_field f[] = {
+        SL_LOG_F_UINT("threads", n),
+        SL_LOG_F_UINT("affinity", affinity),
+        SL_LOG_F_NUMBER("quota", quota),
+        SL_LOG_F_UINT("cgroup", (unsigned long long)version),
+    };
+    sl_log_event(SL_LOG_DEBUG, "threads from the usable CPUs", f, SL_ARRAY_LEN(f));
+    return n;
 }
 
 /* Waits for SIGTERM or SIGINT (blocked in `set`, with SIGHUP) for up to `seconds`; true when
@@ -247,10 +260,14 @@ static int run_server(const struct sl_server_config *cfg, const char *policy_pat
     signal(SIGPIPE, SIG_IGN);
 
     raise_fd_limit(&cfg->policy->limits);
+    sl_alloc_tune_for_server();
     struct sl_error err = {0};
     struct sl_server *srv = NULL;
     if (sl_server_start(cfg, &srv, &err) != SL_OK) {
-        cli_print_error(&err);
+        /* In the log's format, so a collector sees why the pod is crash-looping. */
+        char msg[1024];
+        sl_error_format(&err, msg, sizeof(msg));
+        sl_log_errorx("cannot serve: %s", msg);
         return SL_EXIT_ERROR;
     }
     sl_metrics_policy_loaded();
@@ -274,16 +291,22 @@ static int run_server(const struct sl_server_config *cfg, const char *policy_pat
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'}, {"cert", required_argument, NULL, 'c'},
-        {"key", required_argument, NULL, 'k'},    {"client-ca", required_argument, NULL, 'a'},
-        {"policy", required_argument, NULL, 'p'}, {"threads", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"listen", required_argument, NULL, 'l'},
+        {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
+        {"client-ca", required_argument, NULL, 'a'},
+        {"policy", required_argument, NULL, 'p'},
+        {"threads", required_argument, NULL, 't'},
+        {"log-format", required_argument, NULL, 'f'},
+        {"log-level", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct sl_server_config cfg = {
         .listen = "0.0.0.0:8443",
         .cert_file = "certs/tls.crt",
         .key_file = "certs/tls.key",
-        .threads = default_threads(),
+        .threads = 0, /* from the usable CPUs, once --log-level is known */
     };
     const char *policy_path = NULL;
     unsigned long n = 0;
@@ -310,6 +333,22 @@ static int run(int argc, char **argv)
                 return cli_usage(&cli_serve, stderr, "--threads wants 1 to 1024, not %s", optarg);
             cfg.threads = (unsigned)n;
             break;
+        case 'f': {
+            enum sl_log_format fmt;
+            if (sl_log_parse_format(optarg, &fmt) != SL_OK)
+                return cli_usage(&cli_serve, stderr, "--log-format wants json or text, not %s",
+                                 optarg);
+            sl_log_set_format(fmt);
+            break;
+        }
+        case 'L': {
+            enum sl_log_level level;
+            if (sl_log_parse_level(optarg, &level) != SL_OK)
+                return cli_usage(&cli_serve, stderr,
+                                 "--log-level wants debug, info, warn or error, not %s", optarg);
+            sl_log_set_level(level);
+            break;
+        }
         case 'h':
             return SL_EXIT_OK;
         default:
@@ -318,6 +357,8 @@ static int run(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage(&cli_serve, stderr, "unexpected argument %s", argv[optind]);
+    if (cfg.threads == 0)
+        cfg.threads = default_threads();
     struct sl_policy *pol = cli_load_policy(policy_path);
     if (pol == NULL)
         return SL_EXIT_ERROR;
@@ -333,13 +374,17 @@ static int run(int argc, char **argv)
 const struct cli_command cli_serve = {
     .name = "serve",
     .synopsis = "[--listen ADDR:PORT] [--cert FILE] [--key FILE] [--client-ca FILE]"
-                " [--policy FILE] [--threads N]",
+                " [--policy FILE] [--threads N] [--log-format json|text]"
+                " [--log-level debug|info|warn|error]",
     .summary = "serve the admission webhook over TLS",
     .help = "  Defaults: --listen 0.0.0.0:8443 --cert certs/tls.crt --key certs/tls.key, the\n"
-            "  embedded default policy, one thread per online CPU. --client-ca turns on mutual\n"
-            "  TLS. SIGTERM or SIGINT drains and stops: /readyz answers 503 for the policy's\n"
-            "  limits.shutdownDelaySeconds, then open connections get up to\n"
-            "  limits.drainTimeoutSeconds to finish.\n"
+            "  embedded default policy, one thread per CPU the process may use (its affinity\n"
+            "  mask and its cgroup's CPU quota, rounded up), --log-format json --log-level\n"
+            "  info. --client-ca turns on mutual TLS. SIGTERM or SIGINT drains and stops:\n"
+            "  /readyz answers 503 for the policy's limits.shutdownDelaySeconds, then open\n"
+            "  connections get up to limits.drainTimeoutSeconds to finish.\n"
+            "  Logs go to stderr, one line per event; every review answered is logged (its\n"
+            "  request, user, profile, verdict and failed checks, never the object).\n"
             "  The --policy file is reloaded when it changes (its folder is watched, so a\n"
             "  mounted ConfigMap's update is seen) and on SIGHUP. Requests in flight finish on\n"
             "  the policy they started with; a file that does not load is logged and the\n"

@@ -212,6 +212,7 @@ void eng_apply_mode(const struct sl_profile *prof, const struct eng_scope *s,
 {
     if (f->len == 0)
         return;
+    out->violates = true;
     switch (prof->mode) {
     case SL_MODE_ENFORCE:
         eng_deny(out, 403, "Forbidden",
@@ -232,6 +233,7 @@ void eng_apply_mode(const struct sl_profile *prof, const struct eng_scope *s,
 void eng_deny(struct sl_verdict *v, int code, const char *reason, char *message)
 {
     v->allowed = false;
+    v->violates = true;
     v->code = code;
     free(v->reason);
     v->reason = sl_xstrdup(reason);

@@ -40,18 +40,21 @@ json_t *sl_fix_patch(const struct sl_profile *profile, bool templates, const jso
     return patch;
 }
 
+static void object_cleanup(struct sl_fix_object *o)
+{
+    free(o->kind);
+    free(o->namespace_);
+    free(o->name);
+    json_decref(o->patch);
+    free(o->why);
+}
+
 void sl_fix_result_cleanup(struct sl_fix_result *r)
 {
     if (r == NULL)
         return;
-    for (size_t i = 0; i < r->nobjs; i++) {
-        struct sl_fix_object *o = &r->objs[i];
-        free(o->kind);
-        free(o->namespace_);
-        free(o->name);
-        json_decref(o->patch);
-        free(o->why);
-    }
+    for (size_t i = 0; i < r->nobjs; i++)
+        object_cleanup(&r->objs[i]);
     free(r->objs);
     free(r->text);
     *r = (struct sl_fix_result){0};
@@ -368,12 +371,9 @@ static enum sl_status fix_one(const struct sl_fix_opts *opts, const char *data, 
     for (size_t k = 0; k < out->nobjs; k++) {
         struct sl_fix_object *o = &out->objs[k];
         out->fixed += o->outcome == SL_FIX_FIXED;
+        out->by_hand += o->outcome == SL_FIX_BY_HAND;
         if (o->outcome == SL_FIX_FIXED && !opts->keep_patches) {
-            free(o->kind);
-            free(o->namespace_);
-            free(o->name);
-            json_decref(o->patch);
-            free(o->why);
+            object_cleanup(o);
         } else {
             out->objs[kept++] = *o;
         }
@@ -392,22 +392,41 @@ static enum sl_status fix_one(const struct sl_fix_opts *opts, const char *data, 
     return SL_OK;
 }
 
+/* Hands r's objects left by hand to opts->by_hand, when set, and drops them from r. */
+static void hand_over(const struct sl_fix_opts *opts, struct sl_fix_result *r)
+{
+    size_t kept = 0;
+    for (size_t k = 0; k < r->nobjs; k++) {
+        struct sl_fix_object *o = &r->objs[k];
+        if (o->outcome == SL_FIX_BY_HAND && opts->by_hand != NULL) {
+            opts->by_hand(opts->by_hand_ctx, o);
+            object_cleanup(o);
+        } else {
+            r->objs[kept++] = *o;
+        }
+    }
+    r->nobjs = kept;
+}
+
 /* Moves the objects of part (its document indexes and lines counted from the part's start)
  * into out, at document offset `docs` and line offset `lines`. */
-static void take_part(struct sl_fix_result *out, struct sl_fix_result *part, size_t docs, int lines)
+static void take_part(const struct sl_fix_opts *opts, struct sl_fix_result *out,
+                      struct sl_fix_result *part, size_t docs, int lines)
 {
+    for (size_t i = 0; i < part->nobjs; i++) {
+        part->objs[i].doc += docs;
+        part->objs[i].line += lines;
+    }
+    hand_over(opts, part);
     if (part->nobjs > 0) {
         out->objs = sl_xrealloc(out->objs, (out->nobjs + part->nobjs) * sizeof(*out->objs));
-        for (size_t i = 0; i < part->nobjs; i++) {
-            struct sl_fix_object o = part->objs[i];
-            o.doc += docs;
-            o.line += lines;
-            out->objs[out->nobjs++] = o;
-        }
+        memcpy(out->objs + out->nobjs, part->objs, part->nobjs * sizeof(*out->objs));
+        out->nobjs += part->nobjs;
         free(part->objs);
         part->objs = NULL;
         part->nobjs = 0;
     }
+    out->by_hand += part->by_hand;
     out->fixed += part->fixed;
     out->inserted_lines += part->inserted_lines;
     out->replaced_scalars += part->replaced_scalars;
@@ -456,6 +475,8 @@ enum sl_status sl_fix_text(const struct sl_fix_opts *opts, const char *data, siz
         free(starts);
         /* A syntax error is reported as the whole reader reports it, with its position. */
         enum sl_status rc = fix_one(opts, data, len, name, out, err);
+        if (rc == SL_OK)
+            hand_over(opts, out);
         if (rc == SL_OK && opts->emit != NULL) {
             opts->emit(opts->emit_ctx, out->text, out->len);
             free(out->text);
@@ -478,7 +499,7 @@ enum sl_status sl_fix_text(const struct sl_fix_opts *opts, const char *data, siz
                 opts->emit(opts->emit_ctx, part.text, part.len);
             else
                 (void)sl_buf_append(&text, part.text, part.len);
-            take_part(out, &part, docs, lines);
+            take_part(opts, out, &part, docs, lines);
             docs += part_docs(data + from, to - from, name);
         } else if (err != NULL && err->line > 0) {
             err->line += lines; /* positions in the file, not the part */

@@ -308,6 +308,56 @@ static enum sl_status load_mutate(struct loader *ld, const json_t *v, const char
     return SL_OK;
 }
 
+static enum sl_status parse_net_action(const json_t *v, enum sl_net_action *out)
+{
+    const char *a = json_string_value(v);
+    /* YAML 1.1, which Kubernetes tools and our reader follow, reads a bare off as false. */
+    if (json_is_false(v) || (a != NULL && strcmp(a, "off") == 0))
+        *out = SL_NET_OFF;
+    else if (a != NULL && strcmp(a, "warn") == 0)
+        *out = SL_NET_WARN;
+    else if (a != NULL && strcmp(a, "deny") == 0)
+        *out = SL_NET_DENY;
+    else
+        return SL_E_INVALID;
+    return SL_OK;
+}
+
+/* `network`: one action for every network check, or a mapping of check id to action. */
+static enum sl_status load_network(struct loader *ld, const json_t *v, const char *base,
+                                   struct sl_network *n)
+{
+    enum sl_net_action all;
+    if (json_is_string(v) || json_is_false(v)) {
+        if (parse_net_action(v, &all) != SL_OK)
+            return fail(ld, base, "must be warn, deny or off (or a mapping of network checks)");
+        *n = (struct sl_network){all, all, all};
+        return SL_OK;
+    }
+    if (!json_is_object(v))
+        return fail(ld, base,
+                    "must be warn, deny or off, or a mapping of networkPolicyIngress, "
+                    "networkPolicyDefaultDeny and networkPolicyOpen to one of them");
+    const char *key;
+    const json_t *val;
+    char path[256];
+    json_object_foreach(sl_json_mut(v), key, val)
+    {
+        join_path(path, sizeof(path), base, key);
+        enum sl_net_action *slot = strcmp(key, "networkPolicyIngress") == 0       ? &n->ingress
+                                   : strcmp(key, "networkPolicyDefaultDeny") == 0 ? &n->default_deny
+                                   : strcmp(key, "networkPolicyOpen") == 0        ? &n->open
+                                                                                  : NULL;
+        if (slot == NULL)
+            return fail_key(ld, path,
+                            "unknown network check (expected networkPolicyIngress, "
+                            "networkPolicyDefaultDeny, networkPolicyOpen)");
+        if (parse_net_action(val, slot) != SL_OK)
+            return fail(ld, path, "must be warn, deny or off");
+    }
+    return SL_OK;
+}
+
 static enum sl_status parse_mode(const char *m, enum sl_mode *out)
 {
     if (m != NULL && strcmp(m, "enforce") == 0)
@@ -362,6 +412,8 @@ static enum sl_status load_profile(struct loader *ld, const char *name, const js
             rc = get_bool(ld, val, path, &p->read_only_root_fs);
         } else if (strcmp(key, "relaxUserNamespacePods") == 0) {
             rc = get_bool(ld, val, path, &p->relax_user_ns);
+        } else if (strcmp(key, "network") == 0) {
+            rc = load_network(ld, val, path, &p->network);
         } else if (strcmp(key, "exemptions") == 0) {
             rc = load_exemptions(ld, val, path, p);
         } else if (strcmp(key, "mutate") == 0) {

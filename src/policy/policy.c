@@ -23,6 +23,10 @@
  *         tmpDirSizeLimit: null  # e.g. 64Mi
  *         overrideExplicit: []   # checks whose fixers may replace explicit values
  *       readOnlyRootFilesystem: true
+ *       network:                 # or one action for all three: warn | deny | off
+ *         networkPolicyIngress: warn      # a workload no NetworkPolicy isolates
+ *         networkPolicyDefaultDeny: warn  # a namespace without default-deny ingress
+ *         networkPolicyOpen: warn         # a policy rule that admits every source
  *       relaxUserNamespacePods: false
  *       exemptions:
  *         namespaces: [kube-system]
@@ -77,6 +81,30 @@ const char *sl_policy_mode_name(enum sl_mode mode)
     return "enforce";
 }
 
+const char *sl_policy_net_action_name(enum sl_net_action a)
+{
+    switch (a) {
+    case SL_NET_OFF:
+        return "off";
+    case SL_NET_WARN:
+        return "warn";
+    case SL_NET_DENY:
+        break;
+    }
+    return "deny";
+}
+
+enum sl_net_action sl_policy_net_action(const struct sl_profile *prof, const char *check)
+{
+    if (strcmp(check, "networkPolicyIngress") == 0)
+        return prof->network.ingress;
+    if (strcmp(check, "networkPolicyDefaultDeny") == 0)
+        return prof->network.default_deny;
+    if (strcmp(check, "networkPolicyOpen") == 0)
+        return prof->network.open;
+    return SL_NET_OFF;
+}
+
 struct sl_profile *pol_add_profile(struct sl_policy *pol, const char *name)
 {
     pol->profiles = sl_xrealloc(pol->profiles, (pol->nprofiles + 1) * sizeof(*pol->profiles));
@@ -89,6 +117,7 @@ struct sl_profile *pol_add_profile(struct sl_policy *pol, const char *name)
     p->mutate.pods = true;
     p->mutate.tmp_dir = true;
     p->mutate.run_as_user = -1;
+    p->network = (struct sl_network){SL_NET_WARN, SL_NET_WARN, SL_NET_WARN};
     return p;
 }
 
@@ -168,6 +197,8 @@ struct sl_policy *sl_policy_new_plain(const char *name, enum sl_level level, int
     p->version = version;
     p->mutate.pods = false;
     p->mutate.tmp_dir = false;
+    /* Pod Security Admission knows nothing of the network. */
+    p->network = (struct sl_network){SL_NET_OFF, SL_NET_OFF, SL_NET_OFF};
     pol_link(pol);
     return pol;
 }
@@ -334,12 +365,19 @@ char *sl_policy_dump(const struct sl_policy *pol)
                       "    mode: %s\n"
                       "    readOnlyRootFilesystem: %s\n"
                       "    relaxUserNamespacePods: %s\n"
+                      "    network:\n"
+                      "      networkPolicyIngress: %s\n"
+                      "      networkPolicyDefaultDeny: %s\n"
+                      "      networkPolicyOpen: %s\n"
                       "    mutate:\n"
                       "      pods: %s\n"
                       "      templates: %s\n",
                       p->name, sl_pss_level_name(p->level), ver, sl_policy_mode_name(p->mode),
                       p->read_only_root_fs ? "true" : "false", p->relax_user_ns ? "true" : "false",
-                      p->mutate.pods ? "true" : "false", p->mutate.templates ? "true" : "false");
+                      sl_policy_net_action_name(p->network.ingress),
+                      sl_policy_net_action_name(p->network.default_deny),
+                      sl_policy_net_action_name(p->network.open), p->mutate.pods ? "true" : "false",
+                      p->mutate.templates ? "true" : "false");
         if (p->mutate.run_as_user >= 0)
             sl_buf_printf(&b, "      runAsUser: %lld\n", p->mutate.run_as_user);
         else

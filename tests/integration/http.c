@@ -81,7 +81,7 @@ START_TEST(test_health_endpoints)
     get("/metrics", &r);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "# TYPE socklock_requests_total counter"));
-    ck_assert_ptr_nonnull(strstr(r.body, "socklock_admission_review_duration_seconds_bucket"));
+    ck_assert_ptr_nonnull(strstr(r.body, "socklock_request_duration_seconds_bucket"));
     ck_assert_ptr_nonnull(strstr(r.body, "socklock_connections_open"));
     it_resp_cleanup(&r);
 }
@@ -572,6 +572,32 @@ START_TEST(test_control_characters)
 }
 END_TEST
 
+/* A transfer coding libmicrohttpd cannot frame is refused at once (it would otherwise wait
+ * for the body until the deadline), and HTTP/1.0 is not spoken. */
+START_TEST(test_unsupported_coding_and_version)
+{
+    static const struct {
+        const char *req, *status;
+    } cases[] = {
+        {RAW_HEAD "Transfer-Encoding: xchunked\r\n\r\n{}", "HTTP/1.1 501 "},
+        {RAW_HEAD "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", "HTTP/1.1 501 "},
+        {"POST /validate HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+         "\r\n{}",
+         "HTTP/1.1 505 "},
+        {"GET /healthz HTTP/1.0\r\n\r\n", "HTTP/1.1 505 "},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        bool closed = false;
+        char *answer = it_raw(PORT, cases[i].req, strlen(cases[i].req), IT_HANG_GUARD, &closed);
+        ck_assert_msg(strncmp(answer, cases[i].status, strlen(cases[i].status)) == 0,
+                      "answer to %s: %s", cases[i].req, answer);
+        ck_assert_ptr_nonnull(strstr(answer, "{\"error\":"));
+        free(answer);
+        it_assert_alive(PORT);
+    }
+}
+END_TEST
+
 START_TEST(test_request_deadline)
 {
     /* A body that stalls is closed at ?timeout=, before the default deadline
@@ -654,6 +680,7 @@ Suite *it_suite_http(void)
     tcase_add_test(tc, test_bad_bodies);
     tcase_add_test(tc, test_ambiguous_framing);
     tcase_add_test(tc, test_control_characters);
+    tcase_add_test(tc, test_unsupported_coding_and_version);
     tcase_add_test(tc, test_request_deadline);
     suite_add_tcase(s, tc);
     return s;

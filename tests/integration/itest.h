@@ -140,5 +140,6 @@ Suite *it_suite_policy(void);
 Suite *it_suite_reload(void);
 Suite *it_suite_certs(void);
 Suite *it_suite_shutdown(void);
+Suite *it_suite_observe(void);
 
 #endif

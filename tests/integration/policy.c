@@ -195,9 +195,15 @@ START_TEST(test_image_exception_per_container)
     json_decref(doc);
     free(body);
     ck_assert(it_log_wait(&srv,
-                          "uid=x1 kind=Pod object=shop/p operation=CREATE profile=default "
-                          "mode=enforce verdict=allowed exceptions=istio-proxy",
+                          "\"msg\":\"decision\",\"uid\":\"x1\",\"kind\":\"Pod\","
+                          "\"namespace\":\"shop\",\"name\":\"p\",\"operation\":\"CREATE\"",
                           IT_HANG_GUARD));
+    ck_assert(
+        it_log_wait(&srv,
+                    "\"profile\":\"default\",\"mode\":\"enforce\",\"verdict\":\"allowed\","
+                    "\"evaluated\":true,\"checks\":[],\"waived\":[\"capabilities_restricted\"],"
+                    "\"exceptions\":[\"istio-proxy\"]",
+                    IT_HANG_GUARD));
 
     body = review("x2", "shop", (struct flaws){.sidecar = "[\"NET_ADMIN\",\"SYS_ADMIN\"]"});
     resp = validate(body, &doc);

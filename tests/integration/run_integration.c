@@ -195,6 +195,7 @@ int main(void)
         srunner_add_suite(sr, it_suite_shutdown());
         srunner_add_suite(sr, it_suite_conformance());
         srunner_add_suite(sr, it_suite_policy());
+        srunner_add_suite(sr, it_suite_observe());
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);
         srunner_free(sr);
