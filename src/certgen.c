@@ -37,7 +37,8 @@ struct cert_spec {
     bool is_ca;
     const char *san; /* X509v3 config text, e.g. "DNS:a,IP:127.0.0.1", or NULL */
     const char *eku; /* "serverAuth", "clientAuth" or NULL */
-    int days;
+    int days;        /* valid from five minutes ago for this many days; 0: the two below */
+    long not_before, not_after; /* seconds from now, when days is 0 */
 };
 
 /* Puts OpenSSL's first queued error after `what` into err and clears the queue. */
@@ -107,9 +108,14 @@ static X509 *make_cert(const struct cert_spec *s, EVP_PKEY *key, X509 *issuer, E
     X509_NAME *name = X509_NAME_new();
     bool ok = x != NULL && name != NULL;
     ok = ok && X509_set_version(x, 2) == 1 && set_random_serial(x);
-    /* Backdated five minutes for clocks that lag a little behind ours. */
-    ok = ok && X509_gmtime_adj(X509_getm_notBefore(x), -300) != NULL;
-    ok = ok && X509_time_adj_ex(X509_getm_notAfter(x), s->days, 0, NULL) != NULL;
+    if (s->days > 0) {
+        /* Backdated five minutes for clocks that lag a little behind ours. */
+        ok = ok && X509_gmtime_adj(X509_getm_notBefore(x), -300) != NULL;
+        ok = ok && X509_time_adj_ex(X509_getm_notAfter(x), s->days, 0, NULL) != NULL;
+    } else {
+        ok = ok && X509_gmtime_adj(X509_getm_notBefore(x), s->not_before) != NULL;
+        ok = ok && X509_gmtime_adj(X509_getm_notAfter(x), s->not_after) != NULL;
+    }
     ok = ok && X509_set_pubkey(x, key) == 1;
     ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)s->cn,
                                           -1, -1, 0) == 1;
@@ -354,6 +360,84 @@ out:
     return rc;
 }
 
+/* Reads the PEM private key at path; NULL when there is none (errno ENOENT) or it does not
+ * read (err says why). */
+static EVP_PKEY *read_key(const char *path, struct sl_error *err)
+{
+    BIO *b = BIO_new_file(path, "r");
+    if (b == NULL) {
+        ERR_clear_error();
+        sl_error_setpos(err, path, 0, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
+    BIO_free(b);
+    if (key == NULL)
+        ossl_error(err, path, "cannot read private key");
+    return key;
+}
+
+enum sl_status sl_certgen_write_leaf(const struct sl_certgen_leaf *o, struct sl_error *err)
+{
+    enum sl_status rc = SL_OK;
+    X509 *ca = NULL, *cert = NULL;
+    EVP_PKEY *ca_key = NULL, *key = NULL;
+    bool new_key = false;
+    BIO *b = BIO_new_file(o->ca_crt, "r");
+    ca = b ? PEM_read_bio_X509(b, NULL, no_passphrase, NULL) : NULL;
+    BIO_free(b);
+    if (ca == NULL) {
+        ossl_error(err, o->ca_crt, "cannot read CA certificate");
+        return SL_E_IO;
+    }
+    ca_key = read_key(o->ca_key, err);
+    if (ca_key == NULL) {
+        rc = SL_E_IO;
+        goto out;
+    }
+    struct stat st;
+    if (stat(o->key, &st) == 0) {
+        key = read_key(o->key, err);
+    } else {
+        new_key = true;
+        key = o->rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+        if (key == NULL)
+            ossl_error(err, NULL, "cannot generate a key");
+    }
+    if (key == NULL) {
+        rc = SL_E_IO;
+        goto out;
+    }
+    struct cert_spec spec = {.cn = "socklock.socklock.svc",
+                             .san = o->san,
+                             .eku = "serverAuth",
+                             .not_before = o->not_before,
+                             .not_after = o->not_after};
+    cert = make_cert(&spec, key, ca, ca_key, err);
+    if (cert == NULL) {
+        rc = SL_E_INTERNAL;
+        goto out;
+    }
+    if (new_key)
+        rc = write_pem(o->key, NULL, key, err);
+    if (rc == SL_OK)
+        rc = write_pem(o->crt, cert, NULL, err);
+out:
+    X509_free(cert);
+    X509_free(ca);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(ca_key);
+    return rc;
+}
+
+/* Writes t as "YYYY-MM-DDTHH:MM:SSZ" into out; "?" when it does not convert. */
+static void format_time(const ASN1_TIME *t, char *out, size_t size)
+{
+    struct tm tm;
+    if (ASN1_TIME_to_tm(t, &tm) != 1 || strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, size, "?");
+}
+
 static size_t count_dns_sans(X509 *x)
 {
     GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
@@ -397,12 +481,15 @@ enum sl_status sl_certgen_check_pair(const char *cert_pem, size_t cert_len, cons
                         cert_file);
         goto out;
     }
+    char when[32];
     if (X509_cmp_current_time(X509_get0_notAfter(leaf)) <= 0) {
-        sl_error_setpos(err, cert_file, 0, 0, "certificate has expired");
+        format_time(X509_get0_notAfter(leaf), when, sizeof(when));
+        sl_error_setpos(err, cert_file, 0, 0, "certificate has expired (not after %s)", when);
         goto out;
     }
     if (X509_cmp_current_time(X509_get0_notBefore(leaf)) >= 0) {
-        sl_error_setpos(err, cert_file, 0, 0, "certificate is not valid yet");
+        format_time(X509_get0_notBefore(leaf), when, sizeof(when));
+        sl_error_setpos(err, cert_file, 0, 0, "certificate is not valid yet (not before %s)", when);
         goto out;
     }
     if (count_dns_sans(leaf) == 0) {

@@ -91,6 +91,9 @@ static struct reloads policy_reloads;
  * last reload loaded. */
 static atomic_llong policy_loaded_ms;
 static atomic_int policy_last_ok;
+/* Certificate reloads, and the notAfter of the certificate in force (Unix seconds). */
+static struct reloads cert_reloads;
+static atomic_llong cert_not_after;
 
 static void add(atomic_ullong *v)
 {
@@ -241,6 +244,16 @@ void sl_metrics_count_policy_reload(bool success)
         policy_now_in_force();
     else
         atomic_store_explicit(&policy_last_ok, 0, memory_order_relaxed);
+}
+
+void sl_metrics_set_certificate_expiry(long long not_after)
+{
+    atomic_store_explicit(&cert_not_after, not_after, memory_order_relaxed);
+}
+
+void sl_metrics_count_certificate_reload(bool success)
+{
+    add(&cert_reloads.by_result[success]);
 }
 
 /* ---- /proc ----------------------------------------------------------------------------- */
@@ -524,6 +537,18 @@ static void render_policy(struct sl_buf *b)
                   atomic_load_explicit(&policy_last_ok, memory_order_relaxed));
 }
 
+static void render_certificate(struct sl_buf *b)
+{
+    family(b, "socklock_certificate_expiry_timestamp_seconds", "gauge",
+           "When the serving certificate in force expires (its notAfter).");
+    sl_buf_printf(b, "socklock_certificate_expiry_timestamp_seconds %lld\n",
+                  atomic_load_explicit(&cert_not_after, memory_order_relaxed));
+    render_reloads(b, "socklock_certificate_reloads_total",
+                   "Reloads of the certificate and key files, by result (a failure keeps the "
+                   "pair in force).",
+                   &cert_reloads);
+}
+
 /* The process metrics every Prometheus client library exports, under their usual names, read
  * from /proc/self. A family that cannot be read is left out rather than shown as 0. */
 static void render_process(struct sl_buf *b)
@@ -565,8 +590,8 @@ static void render_process(struct sl_buf *b)
 }
 
 static void (*const families[])(struct sl_buf *) = {
-    render_build_info, render_requests,    render_durations, render_decisions,
-    render_violations, render_connections, render_policy,    render_process,
+    render_build_info,  render_requests, render_durations,   render_decisions, render_violations,
+    render_connections, render_policy,   render_certificate, render_process,
 };
 
 char *sl_metrics_render(size_t *len)

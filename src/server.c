@@ -26,14 +26,18 @@
  * them. Readiness, draining and the in-flight byte budget are atomics. Draining (SIGTERM)
  * answers /readyz with 503 and puts `Connection: close` on every answer, so keep-alive
  * clients move to other replicas before sl_server_stop() quiesces the daemon and shuts the
- * listening socket down (docs/admission.md, "Shutdown"). */
-/* glibc declares explicit_bzero only with _DEFAULT_SOURCE, a feature-test macro that must be
- * defined before any header, reserved name or not. */
-#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
+ * listening socket down (docs/admission.md, "Shutdown").
+ *
+ * The certificate and key are not given to libmicrohttpd as PEM text: GnuTLS asks the
+ * certificate store (certstore.h) for them in each handshake, through
+ * MHD_OPTION_HTTPS_CERT_CALLBACK, so that sl_server_reload_certs() can replace them while the
+ * server runs (certstore.c says why this and not a listen-socket handover). on_connection()
+ * tells the store when a connection opens and closes, which keeps the pair a connection was
+ * served alive until it closes. /readyz answers 503 once the certificate in force has
+ * expired: the API server can no longer verify this replica. */
 #include "socklock/server.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -56,7 +60,7 @@
 #include "socklock/admit.h"
 #include "socklock/alloc.h"
 #include "socklock/buf.h"
-#include "socklock/certgen.h"
+#include "socklock/certstore.h"
 #include "socklock/log.h"
 #include "socklock/metrics.h"
 #include "socklock/policyref.h"
@@ -65,18 +69,17 @@
 #define CONNECTION_MEMORY_LIMIT ((size_t)64 * 1024) /* caps the header block: 431 / 414 beyond */
 #define THREAD_STACK_SIZE \
     ((size_t)1024 * 1024) /* parsing recurses at most 128 deep; room for ASan */
-#define PEM_MAX            ((size_t)1024 * 1024)
 #define TRIM_AFTER_BYTES   ((size_t)1024 * 1024) /* a body this large: trim the heap after it */
 #define LARGE_REVIEW_BYTES ((size_t)1024 * 1024) /* reviews above this are judged one at a time */
 
 static pthread_mutex_t large_review_lock = PTHREAD_MUTEX_INITIALIZER;
-#define KEY_MAX ((size_t)64 * 1024)
 
 struct sl_server {
     struct MHD_Daemon *daemon;
     struct sl_policyref_holder *policies; /* the policy in force; sl_server_set_policy() swaps */
     struct sl_limits limits;              /* copied from the initial policy, fixed */
     struct sl_admit *admit;               /* which connections stay (admit.h) */
+    struct sl_certstore *certs;           /* sl_server_reload_certs() swaps */
     bool mtls;
     atomic_bool ready;
     atomic_bool draining;
@@ -148,12 +151,19 @@ unsigned sl_server_parse_timeout(const char *value, unsigned max_s)
     return (unsigned)s;
 }
 
+/* What a connection carries from its start to its close, as libmicrohttpd's socket_context. */
+struct conn_ctx {
+    struct sl_admit_conn *admit;    /* its entry in the connection table; NULL without one */
+    struct sl_certstore_conn *cert; /* its hold on the pair its handshake is served */
+};
+
 /* The connection's admission entry (NULL when libmicrohttpd gave no descriptor). */
 static struct sl_admit_conn *admit_entry(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return info != NULL ? info->socket_context : NULL;
+    const struct conn_ctx *ctx = info != NULL ? info->socket_context : NULL;
+    return ctx != NULL ? ctx->admit : NULL;
 }
 
 /* ---- answers ---------------------------------------------------------------------- */
@@ -261,20 +271,15 @@ static bool is_json_media_type(const char *ct)
     return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
 }
 
-/* A client certificate that chains to --client-ca and may authenticate TLS clients. */
-static bool client_cert_ok(struct MHD_Connection *c)
+/* A client certificate that chains to the --client-ca in force and may authenticate TLS
+ * clients. */
+static bool client_cert_ok(struct sl_server *srv, struct MHD_Connection *c)
 {
-    static unsigned char client_auth_oid[] = GNUTLS_KP_TLS_WWW_CLIENT;
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     if (ci == NULL || ci->tls_session == NULL)
         return false;
-    gnutls_typed_vdata_st purpose = {.type = GNUTLS_DT_KEY_PURPOSE_OID, .data = client_auth_oid};
-    unsigned status = 0;
-    if (gnutls_certificate_verify_peers((gnutls_session_t)ci->tls_session, &purpose, 1, &status) !=
-        GNUTLS_E_SUCCESS)
-        return false;
-    return status == 0;
+    return sl_certstore_client_ok(srv->certs, (gnutls_session_t)ci->tls_session);
 }
 
 /* /BASE is the default profile, /BASE/NAME profile NAME. */
@@ -319,7 +324,8 @@ static enum MHD_Result answer_get(struct sl_server *srv, struct MHD_Connection *
         return reply(srv, c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len,
                      NULL);
     }
-    if (r == ROUTE_READYZ && (!atomic_load(&srv->ready) || atomic_load(&srv->draining)))
+    if (r == ROUTE_READYZ && (!atomic_load(&srv->ready) || atomic_load(&srv->draining) ||
+                              sl_certstore_expired(srv->certs)))
         return reply_json(srv, c, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"not ready\"}");
     return reply_json(srv, c, MHD_HTTP_OK, "{\"status\":\"ok\"}");
 }
@@ -435,7 +441,7 @@ static enum MHD_Result admit(struct sl_server *srv, struct MHD_Connection *c, co
         return reply_error(srv, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed", "POST");
     if (!review && !get)
         return reply_error(srv, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed", "GET");
-    if (review && srv->mtls && !client_cert_ok(c))
+    if (review && srv->mtls && !client_cert_ok(srv, c))
         return reply_error(srv, c, MHD_HTTP_FORBIDDEN, "client certificate required", NULL);
 
     /* 2. Ambiguous framing is refused before any body byte: libmicrohttpd 0.9.75 accepts it,
@@ -685,18 +691,32 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         atomic_fetch_sub(&srv->open, 1);
     sl_metrics_connection(started ? 1 : -1);
     if (!started) {
-        /* Before libmicrohttpd closes the descriptor (admit.h). */
-        sl_admit_close(srv->admit, *socket_context);
+        struct conn_ctx *ctx = *socket_context;
         *socket_context = NULL;
+        if (ctx == NULL)
+            return;
+        /* Before libmicrohttpd closes the descriptor (admit.h). */
+        sl_admit_close(srv->admit, ctx->admit);
+        /* The pair its handshake got may be freed now. The hold is kept here, not found
+         * through the TLS session: libmicrohttpd may have deinitialised that already. */
+        sl_certstore_connection_closed(ctx->cert);
+        free(ctx);
         return;
     }
+    struct conn_ctx *ctx = sl_xcalloc(1, sizeof(*ctx));
+    /* Before the handshake, which asks the store for the pair (certstore.h). */
+    const union MHD_ConnectionInfo *tls =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    ctx->cert = sl_certstore_connection_started(
+        srv->certs, tls != NULL ? (gnutls_session_t)tls->tls_session : NULL);
     const union MHD_ConnectionInfo *fd =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     const union MHD_ConnectionInfo *addr =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (fd != NULL)
-        *socket_context =
+        ctx->admit =
             sl_admit_open(srv->admit, fd->connect_fd, addr != NULL ? addr->client_addr : NULL);
+    *socket_context = ctx;
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) SL_PRINTF(2, 0);
@@ -727,62 +747,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /* ---- start and stop ------------------------------------------------------------------ */
-
-/* Reads a private key file straight into one buffer that is never reallocated, so the only
- * copy to wipe is that buffer. NUL-terminated. */
-static enum sl_status read_secret(const char *path, char **out, size_t *len, struct sl_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        sl_error_setpos(err, path, 0, 0, "cannot open: %s", strerror(errno));
-        return SL_E_IO;
-    }
-    char *buf = sl_xmalloc(KEY_MAX + 1);
-    size_t n = 0;
-    enum sl_status rc = SL_OK;
-    for (;;) {
-        ssize_t r = read(fd, buf + n, KEY_MAX + 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            sl_error_setpos(err, path, 0, 0, "cannot read: %s", strerror(errno));
-            rc = SL_E_IO;
-            break;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-        if (n > KEY_MAX) {
-            sl_error_setpos(err, path, 0, 0, "file is larger than %zu bytes", KEY_MAX);
-            rc = SL_E_LIMIT;
-            break;
-        }
-    }
-    close(fd);
-    if (rc != SL_OK) {
-        explicit_bzero(buf, KEY_MAX + 1);
-        free(buf);
-        return rc;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return SL_OK;
-}
-
-/* libmicrohttpd's option array holds void * even for data it only reads. */
-static void *unconst(const void *p)
-{
-    void *m;
-    memcpy(&m, &p, sizeof(m));
-    return m;
-}
-
-static enum sl_status read_pem(const char *path, struct sl_buf *b, struct sl_error *err)
-{
-    sl_buf_init(b, PEM_MAX);
-    return sl_buf_load_file(b, path, err);
-}
 
 /* Parses "ADDR:PORT" or "[V6ADDR]:PORT" (an empty ADDR means every IPv4 address). */
 static enum sl_status parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen,
@@ -840,8 +804,7 @@ static unsigned daemon_limit(unsigned ours)
 }
 
 static enum sl_status start_daemon(struct sl_server *srv, const struct sl_server_config *cfg,
-                                   const struct sockaddr *sa, const char *cert, const char *key,
-                                   const char *trust, struct sl_error *err)
+                                   const struct sockaddr *sa, struct sl_error *err)
 {
     unsigned flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG;
@@ -851,19 +814,19 @@ static enum sl_status start_daemon(struct sl_server *srv, const struct sl_server
     if (threads > srv->limits.connections)
         threads = srv->limits.connections;
     /* The conditional options go through an option array; its last entry ends it. */
-    struct MHD_OptionItem extra[3];
+    struct MHD_OptionItem extra[2];
     size_t n = 0;
     if (threads >= 2)
         extra[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
-    if (trust != NULL)
-        extra[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, unconst(trust)};
     extra[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)srv->port, NULL, NULL, on_request, srv,
         /* First, so that libmicrohttpd's messages about the later options reach our log. */
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_SOCK_ADDR, sa,
-        MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_PRIORITIES,
+        /* The pair in force, asked for in each handshake; the client CA is not given here
+         * either (certstore.c says why). */
+        MHD_OPTION_HTTPS_CERT_CALLBACK, &sl_certstore_retrieve, MHD_OPTION_HTTPS_PRIORITIES,
         SL_SERVER_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT,
         daemon_limit(srv->limits.connections), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         daemon_limit(srv->limits.per_ip_connections), MHD_OPTION_CONNECTION_TIMEOUT,
@@ -886,11 +849,6 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
                                struct sl_error *err)
 {
     enum sl_status rc = SL_OK;
-    struct sl_buf cert, trust;
-    char *key = NULL;
-    size_t key_len = 0;
-    sl_buf_init(&cert, PEM_MAX);
-    sl_buf_init(&trust, PEM_MAX);
     struct sl_server *srv = sl_xcalloc(1, sizeof(*srv));
     *out = NULL;
     srv->policies = sl_policyref_holder_new(cfg->policy);
@@ -925,22 +883,16 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
         goto out;
     }
     sl_metrics_watch_admit(srv->admit);
-    rc = read_pem(cfg->cert_file, &cert, err);
-    if (rc == SL_OK)
-        rc = read_secret(cfg->key_file, &key, &key_len, err);
-    if (rc == SL_OK)
-        rc = sl_certgen_check_pair(cert.data, cert.len, key, key_len, cfg->cert_file, cfg->key_file,
-                                   err);
-    if (rc == SL_OK && cfg->client_ca_file != NULL) {
-        rc = read_pem(cfg->client_ca_file, &trust, err);
-        if (rc == SL_OK)
-            rc = sl_certgen_check_ca(trust.data, trust.len, cfg->client_ca_file, err);
-        srv->mtls = true;
-    }
+    struct sl_certstore_files files = {
+        .cert = cfg->cert_file, .key = cfg->key_file, .client_ca = cfg->client_ca_file};
+    rc = sl_certstore_new(&files, &srv->certs, err);
     if (rc != SL_OK)
         goto out;
-    rc = start_daemon(srv, cfg, (const struct sockaddr *)&ss, cert.data, key,
-                      srv->mtls ? trust.data : NULL, err);
+    srv->mtls = sl_certstore_mtls(srv->certs);
+    struct sl_certstore_info info;
+    sl_certstore_info(srv->certs, &info);
+    sl_metrics_set_certificate_expiry((long long)info.not_after);
+    rc = start_daemon(srv, cfg, (const struct sockaddr *)&ss, err);
     if (rc != SL_OK)
         goto out;
     atomic_store(&srv->ready, true);
@@ -957,13 +909,6 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
     *out = srv;
     srv = NULL;
 out:
-    /* GnuTLS holds its own parsed copy of the key now (or never will): wipe ours. */
-    if (key != NULL) {
-        explicit_bzero(key, KEY_MAX + 1);
-        free(key);
-    }
-    sl_buf_cleanup(&cert);
-    sl_buf_cleanup(&trust);
     sl_server_free(srv);
     return rc;
 }
@@ -1004,6 +949,23 @@ unsigned sl_server_port(const struct sl_server *srv)
 void sl_server_set_policy(struct sl_server *srv, struct sl_policy *pol)
 {
     sl_policyref_swap(srv->policies, pol);
+}
+
+enum sl_status sl_server_reload_certs(struct sl_server *srv, struct sl_certstore_info *info,
+                                      struct sl_error *err)
+{
+    struct sl_certstore_info now;
+    enum sl_status rc = sl_certstore_reload(srv->certs, &now, err);
+    sl_metrics_count_certificate_reload(rc == SL_OK);
+    sl_metrics_set_certificate_expiry((long long)now.not_after);
+    if (info != NULL)
+        *info = now;
+    return rc;
+}
+
+void sl_server_cert_info(struct sl_server *srv, struct sl_certstore_info *info)
+{
+    sl_certstore_info(srv->certs, info);
 }
 
 void sl_server_begin_drain(struct sl_server *srv)
@@ -1053,10 +1015,11 @@ void sl_server_free(struct sl_server *srv)
         MHD_stop_daemon(srv->daemon);
     if (srv->listen_fd != MHD_INVALID_SOCKET)
         close(srv->listen_fd);
-    /* After the daemon: every request has released its policy reference and every
-     * connection its admission entry by now. */
+    /* After the daemon: every request has released its policy reference, and every
+     * connection its admission entry and its certificate, by now. */
     sl_metrics_unwatch_admit(srv->admit);
     sl_admit_free(srv->admit);
     sl_policyref_holder_free(srv->policies);
+    sl_certstore_free(srv->certs);
     free(srv);
 }

@@ -39,6 +39,8 @@ extern Suite *suite_metrics(void);
 #define RELOADS  "socklock_policy_reloads_total"
 #define LOADED   "socklock_policy_last_reload_success_timestamp_seconds"
 #define LAST_OK  "socklock_policy_last_reload_successful"
+#define CERT_EXP "socklock_certificate_expiry_timestamp_seconds"
+#define CERT_REL "socklock_certificate_reloads_total"
 #define NSAMPLES 1024
 #define NFAMILY  32
 
@@ -294,6 +296,8 @@ START_TEST(test_metrics_exposition_has_every_series_once)
         {RELOADS, "counter"},
         {LOADED, "gauge"},
         {LAST_OK, "gauge"},
+        {CERT_EXP, "gauge"},
+        {CERT_REL, "counter"},
         {"process_cpu_seconds_total", "counter"},
         {"process_resident_memory_bytes", "gauge"},
         {"process_virtual_memory_bytes", "gauge"},
@@ -360,6 +364,9 @@ START_TEST(test_metrics_exposition_has_every_series_once)
     value(&m, RELOADS "{result=\"failure\"}");
     value(&m, LOADED);
     value(&m, LAST_OK);
+    value(&m, CERT_EXP);
+    value(&m, CERT_REL "{result=\"success\"}");
+    value(&m, CERT_REL "{result=\"failure\"}");
     ck_assert(value(&m, "process_resident_memory_bytes") > 0);
     ck_assert(value(&m, "process_open_fds") >= 3);
     struct timespec now;
@@ -372,7 +379,7 @@ START_TEST(test_metrics_exposition_has_every_series_once)
     ck_assert_uint_eq(m.n - count_prefix(&m, DECIDED "{"),
                       1 + SL_ARRAY_LEN(codes) + 1 + SL_ARRAY_LEN(endpoints) * (NBUCKETS + 2) +
                           2 * nchecks + 2 + SL_ARRAY_LEN(reasons) + 1 + SL_ARRAY_LEN(rejections) +
-                          2 + 2 + 6);
+                          2 + 2 + 3 + 6);
 }
 END_TEST
 
@@ -761,6 +768,23 @@ START_TEST(test_metrics_concurrent_counts_are_not_lost)
 }
 END_TEST
 
+START_TEST(test_metrics_certificate_expiry_and_reloads)
+{
+    /* The gauge is the notAfter of the pair in force, in whole seconds; reloads count under
+     * their result. */
+    struct scrape before, after;
+    scrape(&before);
+    sl_metrics_set_certificate_expiry(1893456000); /* 2030-01-01T00:00:00Z */
+    sl_metrics_count_certificate_reload(false);
+    sl_metrics_count_certificate_reload(true);
+    sl_metrics_count_certificate_reload(true);
+    scrape(&after);
+    ck_assert(value(&after, CERT_EXP) == 1893456000.0);
+    ck_assert(delta(&before, &after, CERT_REL "{result=\"success\"}") == 2);
+    ck_assert(delta(&before, &after, CERT_REL "{result=\"failure\"}") == 1);
+}
+END_TEST
+
 START_TEST(test_metrics_promtool_accepts_exposition)
 {
     /* Prometheus' own linter (Debian package prometheus, installed by make deps). */
@@ -776,6 +800,8 @@ START_TEST(test_metrics_promtool_accepts_exposition)
     sl_metrics_count_abort(SL_ABORT_TIMEOUT);
     sl_metrics_count_policy_reload(false);
     sl_metrics_count_policy_reload(true);
+    sl_metrics_set_certificate_expiry(1893456000);
+    sl_metrics_count_certificate_reload(true);
     size_t len = 0;
     char *text = sl_metrics_render(&len);
     char out[] = "/tmp/socklock-promtool-XXXXXX";
@@ -820,6 +846,7 @@ Suite *suite_metrics(void)
     tcase_add_test(tc, test_metrics_counts_aborts_by_reason);
     tcase_add_test(tc, test_metrics_connections_gauge_goes_up_and_down);
     tcase_add_test(tc, test_metrics_policy_reloads_by_result);
+    tcase_add_test(tc, test_metrics_certificate_expiry_and_reloads);
     tcase_add_test(tc, test_metrics_concurrent_counts_are_not_lost);
     tcase_add_test(tc, test_metrics_promtool_accepts_exposition);
     suite_add_tcase(s, tc);

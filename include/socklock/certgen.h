@@ -5,6 +5,7 @@
 #ifndef SOCKLOCK_CERTGEN_H
 #define SOCKLOCK_CERTGEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "socklock/common.h"
@@ -30,6 +31,24 @@ enum sl_status sl_certgen_write(const struct sl_certgen_opts *o, char **ca_bundl
 enum sl_status sl_certgen_write_client(const char *ca_crt_path, const char *ca_key_path,
                                        const char *cn, int days, const char *crt_path,
                                        const char *key_path, struct sl_error *err);
+
+/* A serving certificate signed by an existing CA, with a validity to the second: what a
+ * renewal (cert-manager's, say) makes, for the tests of certificate reloads and expiry. */
+struct sl_certgen_leaf {
+    const char *ca_crt, *ca_key; /* the issuing CA, PEM files */
+    const char *key;             /* PEM private key: reused when the file exists, else a new
+                                  * one is written there (mode 0600) */
+    bool rsa;                    /* a new key is RSA 2048 (cert-manager's default), else
+                                  * ECDSA P-256 */
+    const char *crt;             /* the certificate, written (mode 0644) */
+    const char *san;             /* subjectAltName as X509v3 text ("DNS:a,IP:127.0.0.1"), or
+                                  * NULL for none */
+    long not_before, not_after;  /* seconds from now */
+};
+
+/* Writes o->crt (and o->key when it did not exist), subject CN=socklock.socklock.svc,
+ * extendedKeyUsage serverAuth, a random serial. */
+enum sl_status sl_certgen_write_leaf(const struct sl_certgen_leaf *o, struct sl_error *err);
 
 /* Checks a serving certificate (PEM, the leaf first; further certificates are the chain) and
  * its private key (PEM) before they are served: both parse, the key matches the leaf's

@@ -83,6 +83,14 @@ void sl_metrics_policy_loaded(void);
  * timestamp is now) or a failure (the previous policy stays in force). */
 void sl_metrics_count_policy_reload(bool success);
 
+/* The serving certificate in force expires at `not_after` (Unix seconds): set at start and by
+ * each certificate reload that puts a new one in force. */
+void sl_metrics_set_certificate_expiry(long long not_after);
+
+/* Counts one reload of the certificate files: a success (the new pair is in force) or a
+ * failure (the pair in force stays). */
+void sl_metrics_count_certificate_reload(bool success);
+
 /* Returns the Prometheus text exposition (format 0.0.4). Caller frees. */
 char *sl_metrics_render(size_t *len);
 

@@ -3,6 +3,7 @@
 #ifndef SOCKLOCK_SERVER_H
 #define SOCKLOCK_SERVER_H
 
+#include "socklock/certstore.h"
 #include "socklock/common.h"
 #include "socklock/policy.h"
 
@@ -27,7 +28,8 @@ struct sl_server_config {
 #define SL_SERVER_MAX_DEADLINE_S 10u
 
 /* Loads and checks the certificate, key and client CA, and starts serving in background
- * threads. The key's PEM text is wiped once the TLS layer holds it. Fails with SL_E_INVALID
+ * threads. The key's PEM text is wiped once the TLS layer holds it. /readyz answers 503 once
+ * the certificate in force has expired. Fails with SL_E_INVALID
  * or SL_E_IO (bad files; err names the file), SL_E_USAGE (bad listen address or settings;
  * err names the setting) or SL_E_IO (cannot listen). Logs "listening on ADDR:PORT" once it
  * serves. Caller frees *out with sl_server_free(). */
@@ -56,6 +58,19 @@ unsigned sl_server_port(const struct sl_server *srv);
  * (the initial one stays the caller's). The limits stay those of the initial policy: the
  * server fixes them at start. Safe from any thread. Steals pol. */
 void sl_server_set_policy(struct sl_server *srv, struct sl_policy *pol);
+
+/* Reads the certificate, key and client CA files again and puts them in force for the TLS
+ * handshakes that begin from now on, if they pass the checks made at start (the key matches,
+ * the certificate is valid now and has a DNS subjectAltName, the PEM parses); connections open
+ * already keep what they were served. On failure the certificate in force stays and err names
+ * the file and why. *info (optional) describes the certificate in force afterwards. Counts
+ * the reload under its result in the metrics, which also show the notAfter of the certificate
+ * in force. Safe from any thread. */
+enum sl_status sl_server_reload_certs(struct sl_server *srv, struct sl_certstore_info *info,
+                                      struct sl_error *err);
+
+/* The certificate in force. */
+void sl_server_cert_info(struct sl_server *srv, struct sl_certstore_info *info);
 
 /* First step of a graceful shutdown: /readyz answers 503 and every answer carries
  * `Connection: close`; requests are still served. Safe from any thread. */

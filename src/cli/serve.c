@@ -15,7 +15,8 @@
  * thread of its own: reloads, from either trigger, then happen one at a time in one thread,
  * need no lock between them, and there is no thread to stop at shutdown. The `limits` of a
  * reloaded file do not apply: the server fixed them at start, and a change is logged as
- * needing a restart. */
+ * needing a restart. The certificate, key and client CA are watched and reloaded in the same
+ * loop, and their expiry is watched there too (serve_certs.c). */
 #include "cli_int.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "serve_certs.h"
 #include "socklock/alloc.h"
 #include "socklock/cgroup.h"
 #include "socklock/cli.h"
@@ -92,8 +94,9 @@ static bool wait_signal(const sigset_t *set, unsigned seconds)
 /* What a reload needs. */
 struct reload {
     struct sl_server *srv;
-    const char *path;         /* the --policy file; NULL for the embedded default */
-    struct sl_limits started; /* the limits the server fixed at start */
+    const char *path;          /* the --policy file; NULL for the embedded default */
+    struct sl_limits started;  /* the limits the server fixed at start */
+    struct serve_certs *certs; /* the certificate's reloads and expiry (serve_certs.c) */
 };
 
 static void warn_limit(const char *name, unsigned long long was, unsigned long long now)
@@ -167,33 +170,51 @@ static struct sl_watch *watch_policy(const char *path)
     return w;
 }
 
-/* Serves, reloading on SIGHUP and on a change of the policy file, until SIGTERM or SIGINT
- * arrives on sfd (a signalfd for `set`); returns that signal, or 0 when poll() failed. */
+/* The shorter of two poll() timeouts (-1: none). */
+static int sooner(int a, int b)
+{
+    if (a < 0)
+        return b;
+    return b >= 0 && b < a ? b : a;
+}
+
+/* Serves, reloading on SIGHUP and on a change of the policy or certificate files, until
+ * SIGTERM or SIGINT arrives on sfd (a signalfd for `set`); returns that signal, or 0 when
+ * poll() failed. */
 static int poll_signals(int sfd, const struct reload *rl)
 {
     struct sl_watch *w = rl->path != NULL ? watch_policy(rl->path) : NULL;
     int sig = 0;
     while (sig == 0) {
-        struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
-                              {.fd = w != NULL ? sl_watch_fd(w) : -1, .events = POLLIN}};
-        if (poll(p, 2, w != NULL ? sl_watch_timeout_ms(w) : -1) < 0) {
+        struct pollfd p[3] = {{.fd = sfd, .events = POLLIN},
+                              {.fd = w != NULL ? sl_watch_fd(w) : -1, .events = POLLIN},
+                              {.fd = serve_certs_fd(rl->certs), .events = POLLIN}};
+        int timeout =
+            sooner(w != NULL ? sl_watch_timeout_ms(w) : -1, serve_certs_timeout_ms(rl->certs));
+        if (poll(p, 3, timeout) < 0) {
             if (errno == EINTR)
                 continue;
-            sl_log_warn("poll: the policy file is no longer watched; reload with SIGHUP");
+            sl_log_warn("poll: the files are no longer watched; reload with SIGHUP");
             break;
         }
         if (w != NULL && (p[1].revents & POLLIN))
             sl_watch_read(w);
         if (w != NULL && (sl_watch_take(w) & 1u))
             reload_policy(rl, "policy file changed");
+        serve_certs_run(rl->certs, (p[2].revents & POLLIN) != 0);
         struct signalfd_siginfo si;
         while (sig == 0 && (p[0].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si)) {
-            if (si.ssi_signo == SIGHUP)
+            if (si.ssi_signo == SIGHUP) {
                 reload_policy(rl, "SIGHUP");
-            else if (si.ssi_signo == SIGUSR1 || si.ssi_signo == SIGUSR2)
+                serve_certs_reload(rl->certs, "SIGHUP");
+            } else if (si.ssi_signo == SIGUSR1 || si.ssi_signo == SIGUSR2) {
                 sl_log_info("%s ignored", si.ssi_signo == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
-            else
+            } else {
+                /* At once: every answer from now on carries `Connection: close`, and
+                 * freeing the watches below can take tens of milliseconds. */
+                sl_server_begin_drain(rl->srv);
                 sig = (int)si.ssi_signo;
+            }
         }
     }
     sl_watch_free(w);
@@ -224,6 +245,7 @@ static int serve_until_stopped(const sigset_t *set, const struct reload *rl)
         if (sig != SIGHUP)
             return sig;
         reload_policy(rl, "SIGHUP");
+        serve_certs_reload(rl->certs, "SIGHUP");
     }
 }
 
@@ -268,6 +290,7 @@ static int run_server(const struct sl_server_config *cfg, const char *policy_pat
     }
     sl_metrics_policy_loaded();
     struct reload rl = {.srv = srv, .path = policy_path, .started = cfg->policy->limits};
+    rl.certs = serve_certs_new(srv, cfg->cert_file, cfg->key_file, cfg->client_ca_file);
     int sig = serve_until_stopped(&set, &rl);
     const struct sl_limits *lim = &rl.started;
     sl_log_info("%s: draining (delay %u s, then up to %u s for open connections)",
@@ -276,6 +299,8 @@ static int run_server(const struct sl_server_config *cfg, const char *policy_pat
     if (wait_signal(&set, lim->shutdown_delay_s))
         sl_log_info("second signal: skipping the rest of the shutdown delay");
     sl_server_stop(srv, lim->drain_timeout_s);
+    /* Not before: closing an inotify descriptor can take tens of milliseconds. */
+    serve_certs_free(rl.certs);
     sl_server_free(srv);
     sl_log_info("stopped");
     return SL_EXIT_OK;
@@ -374,12 +399,19 @@ const struct cli_command cli_serve = {
     .help = "  Defaults: --listen 0.0.0.0:8443 --cert certs/tls.crt --key certs/tls.key, the\n"
             "  embedded default policy, one thread per CPU the process may use (its affinity\n"
             "  mask and its cgroup's CPU quota, rounded up), --log-format json --log-level\n"
-            "  info. --client-ca turns on mutual TLS. SIGTERM or SIGINT drains and stops.\n"
+            "  info. --client-ca turns on mutual TLS. SIGTERM or SIGINT drains and stops:\n"
+            "  /readyz answers 503 for the policy's limits.shutdownDelaySeconds, then open\n"
+            "  connections get up to limits.drainTimeoutSeconds to finish.\n"
             "  Logs go to stderr, one line per event; every review answered is logged (its\n"
             "  request, user, profile, verdict and failed checks, never the object).\n"
             "  The --policy file is reloaded when it changes (its folder is watched, so a\n"
             "  mounted ConfigMap's update is seen) and on SIGHUP. Requests in flight finish on\n"
             "  the policy they started with; a file that does not load is logged and the\n"
-            "  policy in force stays. Its limits take effect only after a restart.\n",
+            "  policy in force stays. Its limits take effect only after a restart.\n"
+            "  The --cert, --key and --client-ca files are reloaded the same way (a mounted\n"
+            "  Secret's update is seen) for the handshakes that follow; a pair whose key does\n"
+            "  not match, or that is expired or not yet valid, is refused and the pair in force\n"
+            "  stays. /readyz answers 503 once the certificate in force has expired; a warning\n"
+            "  is logged from 30 days before.\n",
     .run = run,
 };

@@ -241,6 +241,10 @@ void it_request(unsigned port, const struct it_req *q, struct it_resp *r)
         curl_easy_setopt(h, CURLOPT_SSLCERT, q->client_cert);
         curl_easy_setopt(h, CURLOPT_SSLKEY, q->client_key);
     }
+    if (q->insecure) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
     r->curl_rc = (int)curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
     curl_off_t up = 0;
@@ -294,6 +298,9 @@ void it_client_post(struct it_client *cl, const char *path, const char *body, si
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, cl->hdrs);
     r->curl_rc = (int)curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_off_t up = 0;
+    curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &up);
+    r->upload_bytes = (double)up;
     long opened = 0;
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &opened);
     cl->connections += opened;
@@ -377,21 +384,27 @@ struct it_conn *it_conn_open(unsigned port, const char *data, size_t len)
     curl_easy_getinfo(c->h, CURLINFO_ACTIVESOCKET, &c->sock);
     sl_buf_init(&c->got, 0);
     sl_buf_append(&c->got, "", 0);
+    it_conn_send(c, data, len);
+    return c;
+}
+
+bool it_conn_send(struct it_conn *c, const char *data, size_t len)
+{
     double end = it_now() + IT_HANG_GUARD;
     size_t off = 0;
     while (off < len) {
         size_t sent = 0;
-        rc = curl_easy_send(c->h, data + off, len - off, &sent);
+        CURLcode rc = curl_easy_send(c->h, data + off, len - off, &sent);
         if (rc == CURLE_AGAIN) {
             ck_assert_msg(wait_socket(c->sock, POLLOUT, end), "could not send within %.0f s",
                           IT_HANG_GUARD);
             continue;
         }
         if (rc != CURLE_OK)
-            break; /* the server may close early (413, 400): what it said is read later */
+            return false; /* the server may close early (413, 400): what it said is read later */
         off += sent;
     }
-    return c;
+    return true;
 }
 
 bool it_conn_closed(struct it_conn *c, double wait_s)
@@ -444,6 +457,14 @@ static bool whole_response(const struct sl_buf *got)
         line = eol + 2;
     }
     return false; /* no length: the answer ends when the connection does */
+}
+
+bool it_conn_response(struct it_conn *c, double wait_s)
+{
+    double end = it_now() + wait_s;
+    while (!it_conn_closed(c, 0) && !whole_response(&c->got) && it_now() < end)
+        wait_socket(c->sock, POLLIN, end);
+    return whole_response(&c->got);
 }
 
 char *it_raw(unsigned port, const char *data, size_t len, double wait_s, bool *closed)

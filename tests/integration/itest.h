@@ -70,6 +70,7 @@ struct it_req {
     const char *cipher_list;
     const char *host; /* name to verify; default socklock.socklock.svc */
     const char *client_cert, *client_key;
+    bool insecure; /* no verification of the server's certificate, as a kubelet probe */
 };
 
 struct it_resp {
@@ -109,6 +110,11 @@ char *it_raw(unsigned port, const char *data, size_t len, double wait_s, bool *c
 struct it_conn;
 /* Connects and sends data (all of it). */
 struct it_conn *it_conn_open(unsigned port, const char *data, size_t len);
+/* Sends more data (all of it, unless the server closed: then false). */
+bool it_conn_send(struct it_conn *c, const char *data, size_t len);
+/* Waits up to wait_s for one whole response (headers and Content-Length bytes); true when it
+ * came. */
+bool it_conn_response(struct it_conn *c, double wait_s);
 /* Collects what the server sends for up to wait_s (0: only what is already there) and
  * returns true once the server has closed the connection. */
 bool it_conn_closed(struct it_conn *c, double wait_s);
@@ -132,6 +138,8 @@ Suite *it_suite_lifecycle(void);
 Suite *it_suite_conformance(void);
 Suite *it_suite_policy(void);
 Suite *it_suite_reload(void);
+Suite *it_suite_certs(void);
+Suite *it_suite_shutdown(void);
 Suite *it_suite_observe(void);
 
 #endif

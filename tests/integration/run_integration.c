@@ -191,6 +191,8 @@ int main(void)
         srunner_add_suite(sr, it_suite_tls());
         srunner_add_suite(sr, it_suite_lifecycle());
         srunner_add_suite(sr, it_suite_reload());
+        srunner_add_suite(sr, it_suite_certs());
+        srunner_add_suite(sr, it_suite_shutdown());
         srunner_add_suite(sr, it_suite_conformance());
         srunner_add_suite(sr, it_suite_policy());
         srunner_add_suite(sr, it_suite_observe());
