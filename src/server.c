@@ -325,7 +325,7 @@ static enum MHD_Result answer_get(struct sl_server *srv, struct MHD_Connection *
                      NULL);
     }
     if (r == ROUTE_READYZ && (!atomic_load(&srv->ready) || atomic_load(&srv->draining) ||
-                              sl_certstore_expired(srv->certs)))
+                              (srv->certs != NULL && sl_certstore_expired(srv->certs))))
         return reply_json(srv, c, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"not ready\"}");
     return reply_json(srv, c, MHD_HTTP_OK, "{\"status\":\"ok\"}");
 }
@@ -707,8 +707,9 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     /* Before the handshake, which asks the store for the pair (certstore.h). */
     const union MHD_ConnectionInfo *tls =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    ctx->cert = sl_certstore_connection_started(
-        srv->certs, tls != NULL ? (gnutls_session_t)tls->tls_session : NULL);
+    if (srv->certs != NULL)
+        ctx->cert = sl_certstore_connection_started(
+            srv->certs, tls != NULL ? (gnutls_session_t)tls->tls_session : NULL);
     const union MHD_ConnectionInfo *fd =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     const union MHD_ConnectionInfo *addr =
@@ -806,34 +807,44 @@ static unsigned daemon_limit(unsigned ours)
 static enum sl_status start_daemon(struct sl_server *srv, const struct sl_server_config *cfg,
                                    const struct sockaddr *sa, struct sl_error *err)
 {
-    unsigned flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG | (cfg->plain_http ? 0 : MHD_USE_TLS);
     if (sa->sa_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     unsigned threads = cfg->threads;
     if (threads > srv->limits.connections)
         threads = srv->limits.connections;
     /* The conditional options go through an option array; its last entry ends it. */
-    struct MHD_OptionItem extra[2];
+    struct MHD_OptionItem extra[4];
     size_t n = 0;
     if (threads >= 2)
         extra[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
+    if (!cfg->plain_http) {
+        /* The pair in force, asked for in each handshake; the client CA is not given here
+         * either (certstore.c says why). */
+        gnutls_certificate_retrieve_function2 *retrieve = &sl_certstore_retrieve;
+        const char *priorities = SL_SERVER_TLS_PRIORITIES;
+        void *p_retrieve, *p_priorities;
+        /* The array holds every pointer as void *, a callback's too (POSIX makes function
+         * and object pointers alike) and strings it only reads. */
+        memcpy(&p_retrieve, &retrieve, sizeof(p_retrieve));
+        memcpy(&p_priorities, &priorities, sizeof(p_priorities));
+        extra[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, p_retrieve};
+        extra[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, p_priorities};
+    }
     extra[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)srv->port, NULL, NULL, on_request, srv,
         /* First, so that libmicrohttpd's messages about the later options reach our log. */
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_SOCK_ADDR, sa,
-        /* The pair in force, asked for in each handshake; the client CA is not given here
-         * either (certstore.c says why). */
-        MHD_OPTION_HTTPS_CERT_CALLBACK, &sl_certstore_retrieve, MHD_OPTION_HTTPS_PRIORITIES,
-        SL_SERVER_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT,
-        daemon_limit(srv->limits.connections), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        daemon_limit(srv->limits.per_ip_connections), MHD_OPTION_CONNECTION_TIMEOUT,
-        srv->limits.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        srv, MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, daemon_limit(srv->limits.connections),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, daemon_limit(srv->limits.per_ip_connections),
+        MHD_OPTION_CONNECTION_TIMEOUT, srv->limits.idle_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_ARRAY,
+        extra, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         sl_error_set(err, "--listen %s: cannot start the server (see the messages above)",
                      cfg->listen);
@@ -883,15 +894,17 @@ enum sl_status sl_server_start(const struct sl_server_config *cfg, struct sl_ser
         goto out;
     }
     sl_metrics_watch_admit(srv->admit);
-    struct sl_certstore_files files = {
-        .cert = cfg->cert_file, .key = cfg->key_file, .client_ca = cfg->client_ca_file};
-    rc = sl_certstore_new(&files, &srv->certs, err);
-    if (rc != SL_OK)
-        goto out;
-    srv->mtls = sl_certstore_mtls(srv->certs);
-    struct sl_certstore_info info;
-    sl_certstore_info(srv->certs, &info);
-    sl_metrics_set_certificate_expiry((long long)info.not_after);
+    if (!cfg->plain_http) {
+        struct sl_certstore_files files = {
+            .cert = cfg->cert_file, .key = cfg->key_file, .client_ca = cfg->client_ca_file};
+        rc = sl_certstore_new(&files, &srv->certs, err);
+        if (rc != SL_OK)
+            goto out;
+        srv->mtls = sl_certstore_mtls(srv->certs);
+        struct sl_certstore_info info;
+        sl_certstore_info(srv->certs, &info);
+        sl_metrics_set_certificate_expiry((long long)info.not_after);
+    }
     rc = start_daemon(srv, cfg, (const struct sockaddr *)&ss, err);
     if (rc != SL_OK)
         goto out;
@@ -954,7 +967,11 @@ void sl_server_set_policy(struct sl_server *srv, struct sl_policy *pol)
 enum sl_status sl_server_reload_certs(struct sl_server *srv, struct sl_certstore_info *info,
                                       struct sl_error *err)
 {
-    struct sl_certstore_info now;
+    struct sl_certstore_info now = {0};
+    if (srv->certs == NULL) {
+        sl_error_set(err, "the server serves no certificate (plain HTTP)");
+        return SL_E_USAGE;
+    }
     enum sl_status rc = sl_certstore_reload(srv->certs, &now, err);
     sl_metrics_count_certificate_reload(rc == SL_OK);
     sl_metrics_set_certificate_expiry((long long)now.not_after);
@@ -965,6 +982,10 @@ enum sl_status sl_server_reload_certs(struct sl_server *srv, struct sl_certstore
 
 void sl_server_cert_info(struct sl_server *srv, struct sl_certstore_info *info)
 {
+    if (srv->certs == NULL) {
+        *info = (struct sl_certstore_info){0};
+        return;
+    }
     sl_certstore_info(srv->certs, info);
 }
 

@@ -17,6 +17,8 @@ struct sl_server_config {
     const struct sl_policy *policy; /* the initial policy, borrowed: must outlive the server */
     unsigned threads;               /* worker threads; below 2, one internal thread */
     size_t inflight_body_bytes;     /* replaces the policy's limits.inflightBodyBytes; 0: keep */
+    bool plain_http; /* no TLS at all, no certificate files: for the HTTP fuzz target, which
+                      * drives the handlers over loopback; `serve` never sets it */
 };
 
 /* The TLS priority string: TLS 1.2 and 1.3, ECDHE with AEAD only (docs/admission.md). */
