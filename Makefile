@@ -240,7 +240,7 @@ BENCH_PAYLOADS ?= $(wildcard tests/bench/payloads/*.json) tests/fixtures/reviews
 # What a run finds stays in build/fuzz; a crash fails the run and its input is kept there
 # as crash-*, to become a fixture and a regression test.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = $(filter-out src/main.c src/server.c src/cli/%.c src/certgen.c src/metrics.c \
+FUZZ_SRCS = $(filter-out src/main.c src/server.c src/cli/%.c src/certgen.c src/certstore.c src/metrics.c \
               src/report.c src/log.c,$(LIB_SRCS))
 # The HTTP target runs the server itself (without TLS, on loopback).
 FUZZ_HTTP_SRCS = $(filter-out src/main.c src/cli/%.c,$(LIB_SRCS))
