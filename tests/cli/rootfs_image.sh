@@ -20,7 +20,7 @@ for p in $allowed; do
     cp -R "$p" "$t/ctx/$p"
 done
 find "$t/ctx" -name '*.key' -o -name '*.pem' -o -name '*.crt' | grep -q . && fail "key or certificate in the context"
-(cd "$t/ctx" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -j2 rootfs) > "$t/make.log" 2>&1 ||
+(cd "$t/ctx" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE -u VARIANT -u BUILD make -j2 rootfs) > "$t/make.log" 2>&1 ||
     fail "make rootfs from the build context: $(tail -20 "$t/make.log")"
 (cd "$t/ctx/build/rootfs" && find . | sort) > "$t/ctx.list"
 [ -d build/rootfs ] || fail "build/rootfs missing: run make rootfs"
