@@ -213,42 +213,6 @@ out:
 
 /* ---- metrics ----------------------------------------------------------------------------- */
 
-/* The value of one series on /metrics (series: name and labels as written). The scrape does
- * not verify the server: one test lets the served certificate expire. */
-static double metric(unsigned port, const char *series)
-{
-    struct it_req q = {.path = "/metrics", .insecure = true};
-    struct it_resp r;
-    it_request(port, &q, &r);
-    ck_assert_int_eq(r.status, 200);
-    size_t n = strlen(series);
-    const char *line = r.body;
-    double v = -1;
-    while (line != NULL && *line != '\0') {
-        if (strncmp(line, series, n) == 0 && line[n] == ' ') {
-            v = strtod(line + n + 1, NULL);
-            break;
-        }
-        line = strchr(line, '\n');
-        line = line ? line + 1 : NULL;
-    }
-    ck_assert_msg(v >= 0, "/metrics has no %s:\n%s", series, r.body);
-    it_resp_cleanup(&r);
-    return v;
-}
-
-static void wait_metric(unsigned port, const char *series, double want)
-{
-    double end = it_now() + IT_HANG_GUARD;
-    for (;;) {
-        double v = metric(port, series);
-        if (v == want)
-            return;
-        ck_assert_msg(it_now() < end, "%s is %g, never %g", series, v, want);
-        sleep_ms(10); /* poll interval */
-    }
-}
-
 #define RELOADS_OK  "socklock_certificate_reloads_total{result=\"success\"}"
 #define RELOADS_BAD "socklock_certificate_reloads_total{result=\"failure\"}"
 #define EXPIRY      "socklock_certificate_expiry_timestamp_seconds"
@@ -424,10 +388,10 @@ START_TEST(test_certs_rotation_under_load)
         seen[i - 1] = wait_served(s.port, serial[i], at, &handshakes);
         sum += seen[i - 1];
         worst = seen[i - 1] > worst ? seen[i - 1] : worst;
-        wait_metric(s.port, RELOADS_OK, i);
+        it_wait_metric(s.port, RELOADS_OK, i);
         more_requests(&ld, PER_PAIR);
     }
-    ck_assert(metric(s.port, EXPIRY) == file_not_after(sec.crt));
+    ck_assert(it_metric(s.port, EXPIRY) == file_not_after(sec.crt));
     char want[1200];
     snprintf(want, sizeof(want), "the certificate in force (serial %s) expires at ", serial[SWAPS]);
     ck_assert_msg(it_log_wait(&s, want, IT_HANG_GUARD), "no \"%s\" in %s", want, s.log);
@@ -442,9 +406,9 @@ START_TEST(test_certs_rotation_under_load)
     make_leaf(crt, key, false, -60, 86400);
     ck_assert_int_eq(unlink(key), 0);
     make_leaf(other_crt, key, false, -60, 86400); /* a new key in key: crt no longer matches */
-    double expiry_before = metric(s.port, EXPIRY);
+    double expiry_before = it_metric(s.port, EXPIRY);
     secret_publish(&sec, crt, key);
-    wait_metric(s.port, RELOADS_BAD, 1);
+    it_wait_metric(s.port, RELOADS_BAD, 1);
     snprintf(want, sizeof(want),
              "certificate files changed: certificate reload refused, the certificate in force "
              "stays (serial %s, ",
@@ -458,8 +422,8 @@ START_TEST(test_certs_rotation_under_load)
     ck_assert_msg(served_serial(s.port, got, sizeof(got), why, sizeof(why)), "%s", why);
     handshakes++;
     ck_assert_str_eq(got, serial[SWAPS]);
-    ck_assert(metric(s.port, EXPIRY) == expiry_before);
-    ck_assert(metric(s.port, RELOADS_OK) == SWAPS);
+    ck_assert(it_metric(s.port, EXPIRY) == expiry_before);
+    ck_assert(it_metric(s.port, RELOADS_OK) == SWAPS);
 
     atomic_store(&ld.stop, true);
     long connections = 0;
@@ -474,8 +438,8 @@ START_TEST(test_certs_rotation_under_load)
            "at worst; %u probe handshakes, none failed; reloads: %.0f succeeded, %.0f refused "
            "(a key that does not match)\n",
            total, ld.sent_keepalive, KEEPALIVE_CLIENTS, connections, ld.sent_fresh, ld.failed,
-           SWAPS, sum / SWAPS, worst, handshakes, metric(s.port, RELOADS_OK),
-           metric(s.port, RELOADS_BAD));
+           SWAPS, sum / SWAPS, worst, handshakes, it_metric(s.port, RELOADS_OK),
+           it_metric(s.port, RELOADS_BAD));
     ck_assert_msg(ld.failed == 0, "%lu failed: %s", ld.failed, ld.problem);
     /* The keep-alive clients kept their connections, and their first pair, across every
      * swap. */
@@ -533,12 +497,12 @@ START_TEST(test_certs_readyz_503_once_expired)
 
     char later[64];
     secret_renew(&sec, false, 3600, 7200, later, sizeof(later));
-    wait_metric(s.port, RELOADS_BAD, 1);
+    it_wait_metric(s.port, RELOADS_BAD, 1);
     ck_assert(it_log_wait(&s, "certificate is not valid yet (not before ", IT_HANG_GUARD));
 
     char renewed[64];
     secret_renew(&sec, false, -60, 86400, renewed, sizeof(renewed));
-    wait_metric(s.port, RELOADS_OK, 1);
+    it_wait_metric(s.port, RELOADS_OK, 1);
     wait_readyz(s.port, 200);
     unsigned handshakes = 0;
     wait_served(s.port, renewed, it_now(), &handshakes);
@@ -562,7 +526,7 @@ START_TEST(test_certs_sighup_reloads)
     ck_assert_msg(it_server_start(&s, "certs-sighup", args), "see %s", s.log);
     ck_assert(it_log_wait(&s, "reloading the certificate when", IT_HANG_GUARD));
     ck_assert_int_eq(kill(s.pid, SIGHUP), 0);
-    wait_metric(s.port, RELOADS_OK, 1);
+    it_wait_metric(s.port, RELOADS_OK, 1);
     ck_assert(it_log_wait(&s, "SIGHUP: certificate reloaded from ", IT_HANG_GUARD));
     /* The key is kept and the certificate rewritten in place, as `cp` does. */
     char serial[64], tmp[500];

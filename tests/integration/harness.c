@@ -523,3 +523,37 @@ void it_assert_alive(unsigned port)
     it_resp_cleanup(&r);
     free(body);
 }
+
+double it_metric(unsigned port, const char *series)
+{
+    struct it_req q = {.path = "/metrics", .insecure = true};
+    struct it_resp r;
+    it_request(port, &q, &r);
+    ck_assert_int_eq(r.status, 200);
+    size_t n = strlen(series);
+    const char *line = r.body;
+    double v = -1;
+    while (line != NULL && *line != '\0') {
+        if (strncmp(line, series, n) == 0 && line[n] == ' ') {
+            v = strtod(line + n + 1, NULL);
+            break;
+        }
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    ck_assert_msg(v >= 0, "/metrics has no %s:\n%s", series, r.body);
+    it_resp_cleanup(&r);
+    return v;
+}
+
+void it_wait_metric(unsigned port, const char *series, double want)
+{
+    double end = it_now() + IT_HANG_GUARD;
+    for (;;) {
+        double v = it_metric(port, series);
+        if (v == want)
+            return;
+        ck_assert_msg(it_now() < end, "%s is %g, never %g", series, v, want);
+        sleep_ms(10); /* poll interval */
+    }
+}

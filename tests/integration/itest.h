@@ -132,6 +132,13 @@ void it_assert_alive(unsigned port);
 
 double it_now(void);
 
+/* The value of one series on /metrics (series: name and labels as written, e.g.
+ * `socklock_policy_reloads_total{result="success"}`); fails the test when it is absent. The
+ * scrape does not verify the server's certificate: one test lets it expire. */
+double it_metric(unsigned port, const char *series);
+/* Waits (up to IT_HANG_GUARD) until a series reads `want`; fails the test otherwise. */
+void it_wait_metric(unsigned port, const char *series, double want);
+
 Suite *it_suite_http(void);
 Suite *it_suite_tls(void);
 Suite *it_suite_lifecycle(void);

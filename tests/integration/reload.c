@@ -182,41 +182,6 @@ static double wait_verdict(unsigned port, int want, double since, const char *ph
     }
 }
 
-/* The value of one series on /metrics (series: name and labels as written). */
-static double metric(unsigned port, const char *series)
-{
-    struct it_req q = {.path = "/metrics"};
-    struct it_resp r;
-    it_request(port, &q, &r);
-    ck_assert_int_eq(r.status, 200);
-    size_t n = strlen(series);
-    const char *line = r.body;
-    double v = -1;
-    while (line != NULL && *line != '\0') {
-        if (strncmp(line, series, n) == 0 && line[n] == ' ') {
-            v = strtod(line + n + 1, NULL);
-            break;
-        }
-        line = strchr(line, '\n');
-        line = line ? line + 1 : NULL;
-    }
-    ck_assert_msg(v >= 0, "/metrics has no %s:\n%s", series, r.body);
-    it_resp_cleanup(&r);
-    return v;
-}
-
-static void wait_metric(unsigned port, const char *series, double want)
-{
-    double end = it_now() + IT_HANG_GUARD;
-    for (;;) {
-        double v = metric(port, series);
-        if (v == want)
-            return;
-        ck_assert_msg(it_now() < end, "%s is %g, never %g", series, v, want);
-        sleep_ms(10); /* poll interval */
-    }
-}
-
 #define RELOADS_OK  "socklock_policy_reloads_total{result=\"success\"}"
 #define RELOADS_BAD "socklock_policy_reloads_total{result=\"failure\"}"
 
@@ -387,7 +352,7 @@ START_TEST(test_reload_under_load)
 
     /* 2. A broken file: refused, counted, logged with its position; B stays in force. */
     configmap_update(&cm, policy_broken);
-    wait_metric(s.port, RELOADS_BAD, 1);
+    it_wait_metric(s.port, RELOADS_BAD, 1);
     char want[600];
     snprintf(want, sizeof(want),
              "policy file changed: policy reload failed, the policy in force stays: "
@@ -402,13 +367,13 @@ START_TEST(test_reload_under_load)
     double latency_a = wait_verdict(s.port, 0, configmap_update(&cm, policy_a), "a");
     expect(&ld, 0);
     more_requests(&ld, PER_PHASE);
-    ck_assert(metric(s.port, RELOADS_OK) == 2);
-    ck_assert(metric(s.port, RELOADS_BAD) == 1);
-    ck_assert(metric(s.port, "socklock_policy_last_reload_successful") == 1);
+    ck_assert(it_metric(s.port, RELOADS_OK) == 2);
+    ck_assert(it_metric(s.port, RELOADS_BAD) == 1);
+    ck_assert(it_metric(s.port, "socklock_policy_last_reload_successful") == 1);
 
     /* 4. SIGHUP reloads the same file: one more success, the same verdicts. */
     ck_assert_int_eq(kill(s.pid, SIGHUP), 0);
-    wait_metric(s.port, RELOADS_OK, 3);
+    it_wait_metric(s.port, RELOADS_OK, 3);
     snprintf(want, sizeof(want), "SIGHUP: policy reloaded from %s: 1 profile in force", cm.policy);
     ck_assert_msg(it_log_wait(&s, want, IT_HANG_GUARD), "no \"%s\" in %s", want, s.log);
     more_requests(&ld, PER_PHASE);
@@ -424,8 +389,8 @@ START_TEST(test_reload_under_load)
            "in force's; verdicts followed the update within %.3f s (B) and %.3f s (A); reloads: "
            "%.0f succeeded, %.0f failed\n",
            ld.sent, ld.sent_keepalive, KEEPALIVE_CLIENTS, connections, ld.sent_fresh, ld.failed,
-           ld.against, latency_b, latency_a, metric(s.port, RELOADS_OK),
-           metric(s.port, RELOADS_BAD));
+           ld.against, latency_b, latency_a, it_metric(s.port, RELOADS_OK),
+           it_metric(s.port, RELOADS_BAD));
     ck_assert_msg(ld.failed == 0 && ld.against == 0, "%lu failed, %lu against: %s", ld.failed,
                   ld.against, ld.problem);
     ck_assert_uint_ge(ld.sent_keepalive, 1);
@@ -479,8 +444,8 @@ START_TEST(test_reload_editor_save_copy_and_fixed_limits)
     write_text(path, policy_a); /* as cp does: truncated and rewritten in place */
     double copied = it_now();
     printf("reload after a copy in place: %.3f s\n", wait_verdict(s.port, 0, copied, "copy"));
-    wait_metric(s.port, RELOADS_OK, 2);
-    ck_assert(metric(s.port, RELOADS_BAD) == 0);
+    it_wait_metric(s.port, RELOADS_OK, 2);
+    ck_assert(it_metric(s.port, RELOADS_BAD) == 0);
     stop_server(&s);
     /* Only the limits that changed were named. */
     ck_assert(!it_log_has(&s, "limits.maxBodyBytes"));
