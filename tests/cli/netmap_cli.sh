@@ -42,7 +42,7 @@ tail -1 "$t/map" | grep -qx '14 workloads; reachable by nobody: none; by no work
 # socklock's own manifests: reachable on its webhook port only, reaching nothing.
 "$bin" netmap deploy/base > "$t/self" || fail "deploy/base: exit $?"
 cat > "$t/want" <<'WANT'
-socklock-system/socklock (Deployment): ingress isolated by socklock; egress isolated by socklock (it may reach nothing)
+socklock-system/socklock (Deployment): ingress isolated by socklock, default-deny; egress isolated by socklock, default-deny (it may reach nothing)
   from every pod and address: TCP 8443 (socklock)
 1 workload; reachable by nobody: none; by no workload of the input: none; reaching nothing: socklock-system/socklock
 WANT
