@@ -128,6 +128,10 @@ const struct sl_profile *sl_policy_route(const struct sl_policy *pol, const char
 /* True when glob `pattern` (*, ?, [...]; `*` matches '/' too) matches s whole. */
 bool sl_policy_glob(const char *pattern, const char *s);
 
+/* True when one of globs matches s whole, or globs is empty (a selector left out matches
+ * everything). */
+bool sl_policy_glob_any(const struct sl_strlist *globs, const char *s);
+
 /* True when `pattern` matches the container image reference `image`: the reference as
  * written, in full (registry docker.io, library/ for official images, :latest when it has no
  * tag or digest) or in brief (docker.io/ and library/ left out). A pattern with no tag or

@@ -15,16 +15,6 @@
 #include "socklock/alloc.h"
 #include "socklock/buf.h"
 
-static bool any_glob(const struct sl_strlist *globs, const char *s)
-{
-    if (globs->len == 0)
-        return true;
-    for (size_t i = 0; i < globs->len; i++)
-        if (sl_policy_glob(globs->items[i], s))
-            return true;
-    return false;
-}
-
 static bool any_image(const struct sl_strlist *patterns, const char *image)
 {
     if (patterns->len == 0)
@@ -70,7 +60,7 @@ static bool per_container(const struct sl_exception *e, const json_t *spec, stru
         {
             const char *name = json_string_value(json_object_get(c, "name"));
             const char *image = json_string_value(json_object_get(c, "image"));
-            if (!any_glob(&e->containers, name != NULL ? name : "") ||
+            if (!sl_policy_glob_any(&e->containers, name != NULL ? name : "") ||
                 !any_image(&e->images, image != NULL ? image : ""))
                 continue;
             matched = true;
@@ -92,7 +82,7 @@ void eng_waivers_for(const struct sl_profile *prof, const struct sl_request *req
     const char *ns = req->namespace_ != NULL ? req->namespace_ : "";
     for (size_t i = 0; i < pol->nexceptions; i++) {
         const struct sl_exception *e = &pol->exceptions[i];
-        if (!any_glob(&e->namespaces, ns) || !any_glob(&e->names, s->name))
+        if (!sl_policy_glob_any(&e->namespaces, ns) || !sl_policy_glob_any(&e->names, s->name))
             continue;
         bool expired = sl_exception_expired(e, now);
         bool containers = e->containers.len + e->images.len > 0;

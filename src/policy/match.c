@@ -23,6 +23,16 @@ bool sl_policy_glob(const char *pattern, const char *s)
     return fnmatch(pattern, s, 0) == 0;
 }
 
+bool sl_policy_glob_any(const struct sl_strlist *globs, const char *s)
+{
+    if (globs->len == 0)
+        return true;
+    for (size_t i = 0; i < globs->len; i++)
+        if (sl_policy_glob(globs->items[i], s))
+            return true;
+    return false;
+}
+
 bool pol_is_glob(const char *s)
 {
     return strpbrk(s, "*?[") != NULL;

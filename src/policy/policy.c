@@ -400,16 +400,6 @@ char *sl_policy_dump(const struct sl_policy *pol)
 
 /* ---- explain ---- */
 
-static bool any_glob(const struct sl_strlist *globs, const char *s)
-{
-    if (globs->len == 0)
-        return true;
-    for (size_t i = 0; i < globs->len; i++)
-        if (sl_policy_glob(globs->items[i], s))
-            return true;
-    return false;
-}
-
 static void put_join(struct sl_buf *b, const struct sl_strlist *l)
 {
     for (size_t i = 0; i < l->len; i++) {
@@ -490,7 +480,7 @@ char *sl_policy_explain(const struct sl_policy *pol, const char *ns, char *const
     (void)sl_buf_puts(&b, "  exceptions:\n");
     for (size_t i = 0; i < pol->nexceptions; i++) {
         const struct sl_exception *e = &pol->exceptions[i];
-        if (!any_glob(&e->namespaces, ns))
+        if (!sl_policy_glob_any(&e->namespaces, ns))
             continue;
         sl_strlist_add(&here, e->name);
         put_exception(&b, e, now);
