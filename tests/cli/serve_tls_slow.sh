@@ -5,23 +5,9 @@
 # - testssl.sh with the test CA: nothing above LOW outside the allowlist below.
 # - slowhttptest from 127.0.0.1 (slow headers, slow body, slow read), each for 10 s, while
 #   curl on 127.0.0.2 sends reviews: every one answered 200, and the server still serves.
-bin=${SOCKLOCK_BIN:-./socklock}
-tmp=$(mktemp -d) || exit 1
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-failed=0
-fail() {
-    echo "FAIL serve_tls_slow: $*"
-    failed=1
-}
-
-"$bin" certs --out "$tmp/certs" --days 365 >/dev/null 2>&1 || { echo "FAIL serve_tls_slow: certs"; exit 1; }
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$tmp/policy.yaml" <<'YAML'
+name=serve_tls_slow
+. tests/tools/serve_env.sh
+serve_start 365 2 <<'YAML'
 limits:
   perIPConnections: 32
   headTimeoutSeconds: 3
@@ -29,15 +15,6 @@ limits:
 profiles:
   default: {level: restricted}
 YAML
-"$bin" serve --listen "127.0.0.1:$port" --cert "$tmp/certs/tls.crt" --key "$tmp/certs/tls.key" \
-    --policy "$tmp/policy.yaml" --threads 2 2>"$tmp/log" &
-pid=$!
-url="https://localhost:$port"
-resolve="localhost:$port:127.0.0.1"
-for _ in $(seq 50); do
-    curl -sf --cacert "$tmp/certs/ca.crt" --resolve "$resolve" "$url/readyz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
 
 # ALPN.
 req='GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
